@@ -1,0 +1,43 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace Modular.BuildingBlocks.Configuration;
+
+/// <summary>Parsers for value shapes several modules share. Each throws <see cref="FormatException"/> saying what is expected.</summary>
+public static partial class SettingParsers
+{
+    public static int Port(string value) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is > 0 and <= 65535
+            ? port
+            : throw new FormatException("must be a port number between 1 and 65535");
+
+    public static int PositiveInt(string value) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
+            ? n
+            : throw new FormatException("must be a whole number greater than 0");
+
+    /// <summary>Durations as the Node template wrote them: <c>15m</c>, <c>7d</c>, <c>3600s</c>, <c>1h</c>, <c>500ms</c>, or plain seconds.</summary>
+    public static TimeSpan Duration(string value)
+    {
+        var match = DurationPattern().Match(value);
+        if (!match.Success || !long.TryParse(match.Groups["n"].Value, CultureInfo.InvariantCulture, out var n) || n <= 0)
+            throw new FormatException("must be a positive duration such as 30s, 15m, 1h or 7d");
+
+        return match.Groups["unit"].Value switch
+        {
+            "ms" => TimeSpan.FromMilliseconds(n),
+            "" or "s" => TimeSpan.FromSeconds(n),
+            "m" => TimeSpan.FromMinutes(n),
+            "h" => TimeSpan.FromHours(n),
+            _ => TimeSpan.FromDays(n),
+        };
+    }
+
+    public static Uri AbsoluteUrl(string value, params string[] schemes) =>
+        Uri.TryCreate(value, UriKind.Absolute, out var uri) && schemes.Contains(uri.Scheme, StringComparer.OrdinalIgnoreCase)
+            ? uri
+            : throw new FormatException($"must be a URL starting with {string.Join(" or ", schemes.Select(s => s + "://"))}");
+
+    [GeneratedRegex(@"^(?<n>\d{1,9})\s*(?<unit>ms|s|m|h|d|)$")]
+    private static partial Regex DurationPattern();
+}

@@ -1,0 +1,90 @@
+using System.Text.Json.Serialization;
+using JasperFx.CodeGeneration;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Modular.BuildingBlocks.Configuration;
+using Modular.BuildingBlocks.Http;
+using Wolverine;
+
+namespace Modular.BuildingBlocks.Hosting;
+
+/// <summary>What every process has, whatever modules it runs: environment, HTTP basics, health, messaging policy.</summary>
+public static class ModularHost
+{
+    /// <summary>
+    /// Creates the web application builder, honouring the seed's <c>NODE_ENV</c> as the environment name
+    /// when <c>ASPNETCORE_ENVIRONMENT</c> is unset, and returns the reader every module reads its variables through.
+    /// </summary>
+    public static (WebApplicationBuilder Builder, SettingsReader Settings) CreateBuilder(string[] args)
+    {
+        var options = new WebApplicationOptions { Args = args };
+        var nodeEnv = Environment.GetEnvironmentVariable("NODE_ENV");
+        if (Environment.GetEnvironmentVariable("ASPNETCORE_ENVIRONMENT") is null
+            && Environment.GetEnvironmentVariable("DOTNET_ENVIRONMENT") is null
+            && !string.IsNullOrWhiteSpace(nodeEnv))
+        {
+            options = new WebApplicationOptions { Args = args, EnvironmentName = EnvironmentName(nodeEnv) };
+        }
+
+        var builder = WebApplication.CreateBuilder(options);
+        var settings = new SettingsReader(builder.Configuration);
+        settings.Optional("NODE_ENV", "", EnvironmentName);
+        return (builder, settings);
+    }
+
+    /// <summary>Reads the host-level variables and registers what every process serves: JSON rules, problem details, health.</summary>
+    public static HostRole AddModularHosting(this WebApplicationBuilder builder, SettingsReader settings)
+    {
+        var role = HostRole.Read(settings);
+        var port = settings.Optional("PORT", 3000, SettingParsers.Port);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenAnyIP(port));
+
+        builder.Services.Configure<JsonOptions>(json =>
+        {
+            // The API rejects fields it does not know rather than silently dropping them.
+            json.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+        });
+        builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
+        builder.Services.AddHealthChecks();
+        builder.Services.AddSingleton(role);
+        return role;
+    }
+
+    /// <summary>The messaging policy, set once and the same in every mode; only the transport differs.</summary>
+    public static WolverineOptions UseModularMessaging(this WolverineOptions opts, HostRole role, IHostEnvironment environment)
+    {
+        opts.ServiceName = role.ServiceName;
+        opts.ApplicationAssembly = typeof(ModularHost).Assembly;
+        opts.Policies.AutoApplyTransactions();
+        opts.Policies.UseDurableLocalQueues();
+        opts.Policies.UseDurableInboxOnAllListeners();
+        opts.Policies.UseDurableOutboxOnAllSendingEndpoints();
+
+        // Production images carry pre-generated handler code (docker/Dockerfile runs `codegen write`).
+        opts.CodeGeneration.TypeLoadMode = environment.IsProduction() ? TypeLoadMode.Auto : TypeLoadMode.Dynamic;
+        opts.UseRuntimeCompilation();
+        return opts;
+    }
+
+    public static WebApplication UseModularHosting(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.MapHealthEndpoints();
+        return app;
+    }
+
+    private static string EnvironmentName(string nodeEnv) => nodeEnv.Trim().ToLowerInvariant() switch
+    {
+        "production" or "prod" => Environments.Production,
+        "development" or "dev" => Environments.Development,
+        "staging" => Environments.Staging,
+        "test" => "Test",
+        _ => throw new FormatException("must be one of production, development, staging, test"),
+    };
+}

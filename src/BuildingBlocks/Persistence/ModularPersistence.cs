@@ -1,0 +1,84 @@
+using JasperFx;
+using Marten;
+using Microsoft.Extensions.DependencyInjection;
+using Modular.BuildingBlocks.Configuration;
+using Modular.BuildingBlocks.Hosting;
+using Npgsql;
+using Wolverine;
+using Wolverine.Marten;
+
+namespace Modular.BuildingBlocks.Persistence;
+
+/// <summary>
+/// The one Marten store of a process, in the PostgreSQL of <c>DATABASE_URL</c>. Modules that keep data
+/// call <see cref="AddModularPersistence"/> and add their own schema with <c>ConfigureMarten</c>; the
+/// store also holds Wolverine's durable inbox and outbox, so a module's writes and the messages they
+/// cause commit in one transaction.
+/// </summary>
+public static class ModularPersistence
+{
+    public static WolverineOptions AddModularPersistence(this WolverineOptions opts, SettingsReader settings)
+    {
+        if (opts.Services.Any(d => d.ServiceType == typeof(PersistenceRegistered))) return opts;
+        opts.Services.AddSingleton<PersistenceRegistered>();
+
+        var connectionString = settings.Required("DATABASE_URL", ParseDatabaseUrl, secret: true);
+        opts.Services.AddMarten(marten =>
+            {
+                marten.Connection(connectionString);
+                marten.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
+            })
+            .UseLightweightSessions()
+            .IntegrateWithWolverine(w => w.MessageStorageSchemaName = "wolverine");
+
+        opts.Services.AddHealthChecks()
+            .AddNpgSql(connectionString, name: "postgres", tags: [HealthEndpoints.ReadyTag], timeout: HealthEndpoints.CheckTimeout);
+        return opts;
+    }
+
+    /// <summary><c>postgres://user:pass@host:5432/db?sslmode=require</c>, or a plain Npgsql connection string.</summary>
+    public static string ParseDatabaseUrl(string value)
+    {
+        if (!value.Contains("://"))
+        {
+            try
+            {
+                var plain = new NpgsqlConnectionStringBuilder(value);
+                return string.IsNullOrEmpty(plain.Host) ? throw new FormatException("must name a host") : plain.ConnectionString;
+            }
+            catch (ArgumentException)
+            {
+                throw new FormatException("must be a postgres:// URL or an Npgsql connection string");
+            }
+        }
+
+        if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || uri.Scheme is not ("postgres" or "postgresql") || uri.Host == "")
+            throw new FormatException("must be a URL of the form postgres://user:password@host:5432/database");
+
+        var userInfo = uri.UserInfo.Split(':', 2);
+        var builder = new NpgsqlConnectionStringBuilder
+        {
+            Host = uri.Host,
+            Port = uri.IsDefaultPort || uri.Port < 0 ? 5432 : uri.Port,
+            Database = Uri.UnescapeDataString(uri.AbsolutePath.TrimStart('/')) is { Length: > 0 } db ? db : "postgres",
+            Username = Uri.UnescapeDataString(userInfo[0]),
+        };
+        if (userInfo.Length == 2) builder.Password = Uri.UnescapeDataString(userInfo[1]);
+
+        foreach (var pair in uri.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var parts = pair.Split('=', 2);
+            try
+            {
+                builder[Uri.UnescapeDataString(parts[0])] = parts.Length == 2 ? Uri.UnescapeDataString(parts[1]) : "";
+            }
+            catch (ArgumentException)
+            {
+                throw new FormatException($"has an unknown query option '{Uri.UnescapeDataString(parts[0])}'");
+            }
+        }
+        return builder.ConnectionString;
+    }
+
+    private sealed class PersistenceRegistered;
+}

@@ -1,0 +1,37 @@
+using JasperFx;
+using Modular.BuildingBlocks.Configuration;
+using Modular.BuildingBlocks.Hosting;
+using Modular.Gateway;
+using Modular.Notifications;
+using Modular.Users;
+using Wolverine;
+
+try
+{
+    var (builder, settings) = ModularHost.CreateBuilder(args);
+    var role = builder.AddModularHosting(settings);
+
+    // The host runs the modules MODULES names, and only those: a process registers the handlers of
+    // its own modules, so every other request leaves it through the transport.
+    builder.Services.AddWolverine(opts =>
+    {
+        opts.UseModularMessaging(role, builder.Environment);
+        if (role.Runs(Module.Users)) opts.AddUsers(settings);
+        if (role.Runs(Module.Notifications)) opts.AddNotifications(settings);
+        if (role.Runs(Module.Gateway)) opts.AddGateway(settings);
+    });
+
+    var app = builder.Build();
+    app.UseModularHosting();
+    if (role.Runs(Module.Gateway)) app.MapGateway();
+
+    return await app.RunJasperFxCommands(args);
+}
+catch (InvalidSettingException e)
+{
+    // One line naming the variable, and no stack trace: this is an operator's mistake, not a bug.
+    Console.Error.WriteLine(e.Message);
+    return 2;
+}
+
+public partial class Program;

@@ -1,0 +1,38 @@
+using FluentValidation;
+using Microsoft.AspNetCore.Http;
+using Modular.Gateway.Http;
+using Modular.Gateway.Tokens;
+using Modular.Users.Contracts;
+using Wolverine;
+
+namespace Modular.Gateway.Auth;
+
+public sealed record LoginRequest(string? Email, string? Password);
+
+internal static class Login
+{
+    private static readonly LoginValidator Validator = new();
+
+    public static async Task<IResult> Handle(LoginRequest request, IMessageBus bus, TokenIssuer tokens, CancellationToken ct)
+    {
+        if (Validator.Validate(request) is { IsValid: false } invalid) return invalid.ToProblem();
+
+        var result = await bus.InvokeAsync<UserResult>(new VerifyCredentials(request.Email!, request.Password!), ct);
+        // The same answer whether the e-mail is unknown or the password wrong.
+        if (result.User is null)
+            return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Invalid credentials",
+                detail: "The e-mail or the password is wrong.");
+
+        return TypedResults.Ok(await tokens.IssueAsync(result.User, ct));
+    }
+
+    private sealed class LoginValidator : AbstractValidator<LoginRequest>
+    {
+        public LoginValidator()
+        {
+            RuleFor(r => r.Email).NotEmpty().WithMessage("E-mail is required.");
+            RuleFor(r => r.Password).NotEmpty().WithMessage("Password is required.")
+                .MaximumLength(Validation.MaxPasswordLength);
+        }
+    }
+}

@@ -1,0 +1,40 @@
+using FluentValidation;
+using Microsoft.AspNetCore.Http;
+using Modular.Gateway.Http;
+using Modular.Gateway.Tokens;
+using Modular.Users.Contracts;
+using Wolverine;
+
+namespace Modular.Gateway.Auth;
+
+public sealed record RegisterRequest(string? Email, string? Password, string? Name);
+
+internal static class Register
+{
+    public const int MaxNameLength = 100;
+
+    private static readonly RegisterValidator Validator = new();
+
+    public static async Task<IResult> Handle(RegisterRequest request, IMessageBus bus, TokenIssuer tokens, CancellationToken ct)
+    {
+        if (Validator.Validate(request) is { IsValid: false } invalid) return invalid.ToProblem();
+
+        var result = await bus.InvokeAsync<UserResult>(new RegisterUser(request.Email!, request.Password!, request.Name), ct);
+        if (result.Failure == UserFailure.EmailTaken)
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "E-mail already registered",
+                detail: "An account with this e-mail address exists. Log in instead.");
+
+        var pair = await tokens.IssueAsync(result.User!, ct);
+        return TypedResults.Created($"/api/v1/users/{pair.User.Id}", pair);
+    }
+
+    private sealed class RegisterValidator : AbstractValidator<RegisterRequest>
+    {
+        public RegisterValidator()
+        {
+            RuleFor(r => r.Email).ValidEmail();
+            RuleFor(r => r.Password).ValidNewPassword();
+            RuleFor(r => r.Name).MaximumLength(MaxNameLength);
+        }
+    }
+}

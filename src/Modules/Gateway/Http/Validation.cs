@@ -1,0 +1,40 @@
+using System.Net.Mail;
+using FluentValidation;
+using FluentValidation.Results;
+using Microsoft.AspNetCore.Http;
+
+namespace Modular.Gateway.Http;
+
+internal static class Validation
+{
+    public const int MinPasswordLength = 8;
+    public const int MaxPasswordLength = 128;
+
+    /// <summary>A 400 problem with an <c>errors</c> map keyed by the JSON field names.</summary>
+    public static IResult ToProblem(this ValidationResult result) =>
+        TypedResults.ValidationProblem(result.Errors
+            .GroupBy(e => JsonName(e.PropertyName))
+            .ToDictionary(g => g.Key, g => g.Select(e => e.ErrorMessage).ToArray()));
+
+    public static IRuleBuilderOptions<T, string?> ValidEmail<T>(this IRuleBuilder<T, string?> rule) =>
+        rule.NotEmpty().WithMessage("E-mail is required.")
+            .Must(BeAnEmailAddress).WithMessage("E-mail is not a valid address.");
+
+    public static IRuleBuilderOptions<T, string?> ValidNewPassword<T>(this IRuleBuilder<T, string?> rule) =>
+        rule.NotEmpty().WithMessage("Password is required.")
+            .Length(MinPasswordLength, MaxPasswordLength)
+            .WithMessage($"Password must be {MinPasswordLength} to {MaxPasswordLength} characters long.");
+
+    private static bool BeAnEmailAddress(string? email)
+    {
+        var trimmed = email?.Trim() ?? "";
+        return trimmed.Length <= 254
+            && MailAddress.TryCreate(trimmed, out var address)
+            && address.Address == trimmed
+            && address.DisplayName == ""
+            && address.Host.Contains('.');
+    }
+
+    private static string JsonName(string property) =>
+        property.Length == 0 ? property : char.ToLowerInvariant(property[0]) + property[1..];
+}

@@ -1,0 +1,40 @@
+using MailKit.Net.Smtp;
+using MailKit.Security;
+using MimeKit;
+
+namespace Modular.Notifications;
+
+/// <summary>The channel e-mails leave through.</summary>
+public interface IMailSender
+{
+    Task SendAsync(MimeMessage message, CancellationToken ct);
+}
+
+/// <summary>Sends through the SMTP server of <c>SMTP_URL</c> (<c>smtp://[user:pass@]host:port</c>, or <c>smtps://</c> for TLS).</summary>
+internal sealed class SmtpMailSender(Uri server) : IMailSender
+{
+    public async Task SendAsync(MimeMessage message, CancellationToken ct)
+    {
+        using var client = new SmtpClient { Timeout = 30_000 };
+        var security = server.Scheme == "smtps" ? SecureSocketOptions.SslOnConnect : SecureSocketOptions.StartTlsWhenAvailable;
+        await client.ConnectAsync(server.Host, server.IsDefaultPort || server.Port < 0 ? 25 : server.Port, security, ct);
+        if (server.UserInfo is { Length: > 0 } userInfo)
+        {
+            var parts = userInfo.Split(':', 2);
+            await client.AuthenticateAsync(Uri.UnescapeDataString(parts[0]), parts.Length == 2 ? Uri.UnescapeDataString(parts[1]) : "", ct);
+        }
+        await client.SendAsync(message, ct);
+        await client.DisconnectAsync(quit: true, ct);
+    }
+}
+
+/// <summary>Without <c>SMTP_URL</c>, e-mails are written as <c>.eml</c> files that any mail client opens.</summary>
+internal sealed class MailDirectorySender(string directory) : IMailSender
+{
+    public async Task SendAsync(MimeMessage message, CancellationToken ct)
+    {
+        Directory.CreateDirectory(directory);
+        var path = Path.Combine(directory, $"{DateTimeOffset.UtcNow:yyyyMMddTHHmmssfff}-{Guid.NewGuid():N}.eml");
+        await message.WriteToAsync(path, ct);
+    }
+}

@@ -1,0 +1,26 @@
+namespace Modular.Users.Contracts;
+
+/// <summary>A user as other modules may see it: never a password hash.</summary>
+public sealed record UserDetails(
+    Guid Id,
+    string Email,
+    string Name,
+    IReadOnlyList<string> Roles,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt);
+
+/// <summary>Expected failures of user requests, returned as values rather than thrown.</summary>
+public enum UserFailure
+{
+    EmailTaken,
+    InvalidCredentials,
+    NotFound,
+}
+
+/// <summary>The reply to every Users request that yields a user: the user, or why not.</summary>
+public sealed record UserResult(UserDetails? User, UserFailure? Failure)
+{
+    public static UserResult Success(UserDetails user) => new(user, null);
+
+    public static UserResult Failed(UserFailure failure) => new(null, failure);
+}

@@ -1,0 +1,46 @@
+using Marten;
+using Modular.BuildingBlocks;
+using Modular.Users.Contracts;
+using Npgsql;
+using Wolverine.ErrorHandling;
+using Wolverine.Runtime.Handlers;
+
+namespace Modular.Users;
+
+public static class RegisterUserHandler
+{
+    // Two concurrent registrations of one e-mail can both pass the check in Handle; the unique index
+    // stops the second at commit, and its retry finds the first account and answers EmailTaken.
+    public static void Configure(HandlerChain chain) =>
+        chain.OnException(IsUniqueViolation).RetryTimes(2);
+
+    public static async Task<(UserResult, UserRegistered?)> Handle(
+        RegisterUser command, IDocumentSession session, Passwords passwords, UsersSettings settings, CancellationToken ct)
+    {
+        var email = Emails.Normalize(command.Email);
+        if (await session.Query<User>().AnyAsync(u => u.Email == email, ct))
+            return (UserResult.Failed(UserFailure.EmailTaken), null);
+
+        var now = DateTimeOffset.UtcNow;
+        var user = new User
+        {
+            Id = Guid.CreateVersion7(now),
+            Email = email,
+            Name = string.IsNullOrWhiteSpace(command.Name) ? email.Split('@')[0] : command.Name.Trim(),
+            Roles = settings.RolesFor(email),
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        user.PasswordHash = passwords.Hash(user, command.Password);
+        session.Insert(user);
+
+        return (UserResult.Success(user.ToDetails()), new UserRegistered(user.Id, user.Email, user.Name, now));
+    }
+
+    private static bool IsUniqueViolation(Exception e) => e switch
+    {
+        PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } => true,
+        { InnerException: { } inner } => IsUniqueViolation(inner),
+        _ => false,
+    };
+}

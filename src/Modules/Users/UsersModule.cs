@@ -1,0 +1,42 @@
+using Marten;
+using Microsoft.Extensions.DependencyInjection;
+using Modular.BuildingBlocks;
+using Modular.BuildingBlocks.Configuration;
+using Modular.BuildingBlocks.Persistence;
+using Wolverine;
+
+namespace Modular.Users;
+
+public static class UsersModule
+{
+    public const string Schema = "users";
+
+    /// <summary>Runs the Users module in this process: its handlers, its Marten schema, its settings.</summary>
+    public static WolverineOptions AddUsers(this WolverineOptions opts, SettingsReader settings)
+    {
+        var adminEmails = settings.Optional("ADMIN_EMAILS", new HashSet<string>(), ParseEmailList);
+
+        opts.AddModularPersistence(settings);
+        opts.Discovery.IncludeAssembly(typeof(UsersModule).Assembly);
+        opts.Services.ConfigureMarten(marten =>
+            marten.Schema.For<User>().DatabaseSchemaName(Schema).UniqueIndex(u => u.Email));
+        opts.Services.AddSingleton(new UsersSettings(adminEmails));
+        opts.Services.AddSingleton<Passwords>();
+        return opts;
+    }
+
+    private static HashSet<string> ParseEmailList(string value) =>
+        value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(e => e.Contains('@') ? Emails.Normalize(e) : throw new FormatException($"must be a comma-separated list of e-mail addresses; '{e}' is not one"))
+            .ToHashSet();
+}
+
+/// <summary>Settings of the Users module.</summary>
+/// <param name="AdminEmails"><c>ADMIN_EMAILS</c>: accounts registered with these addresses get the admin role.</param>
+public sealed record UsersSettings(IReadOnlySet<string> AdminEmails)
+{
+    public const string AdminRole = "admin";
+    public const string UserRole = "user";
+
+    public List<string> RolesFor(string email) => AdminEmails.Contains(email) ? [UserRole, AdminRole] : [UserRole];
+}

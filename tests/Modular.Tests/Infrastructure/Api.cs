@@ -1,0 +1,69 @@
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Alba;
+using Modular.Gateway.Tokens;
+using Wolverine.Tracking;
+
+namespace Modular.Tests.Infrastructure;
+
+/// <summary>The HTTP calls the scenarios make again and again.</summary>
+public static class Api
+{
+    public const string Password = "correct horse battery";
+
+    /// <summary>Registers an account and waits until every message it caused (the welcome e-mail) is handled.</summary>
+    public static async Task<TokenPair> RegisterAsync(this IAlbaHost host, string email, string? name = null, string password = Password)
+    {
+        var (_, result) = await host.PostJsonAndWaitAsync("/api/v1/auth/register", new { email, password, name }, 201);
+        return (await result.ReadAsJsonAsync<TokenPair>())!;
+    }
+
+    /// <summary>Posts JSON inside a tracked Wolverine session, so that cross-module effects have happened when it returns.</summary>
+    public static async Task<(ITrackedSession Tracked, IScenarioResult Result)> PostJsonAndWaitAsync(
+        this IAlbaHost host, string url, object body, int expectedStatus)
+    {
+        IScenarioResult result = null!;
+        var tracked = await host.TrackActivity().Timeout(TimeSpan.FromSeconds(30)).DoNotAssertOnExceptionsDetected()
+            .ExecuteAndWaitAsync((Func<Wolverine.IMessageContext, Task>)(async _ =>
+                result = await host.Scenario(s =>
+                {
+                    s.Post.Json(body).ToUrl(url);
+                    s.StatusCodeShouldBe(expectedStatus);
+                })));
+        return (tracked, result);
+    }
+
+    public static async Task<IScenarioResult> PostJsonAsync(this IAlbaHost host, string url, object body, int expectedStatus) =>
+        await host.Scenario(s =>
+        {
+            s.Post.Json(body).ToUrl(url);
+            s.StatusCodeShouldBe(expectedStatus);
+        });
+
+    public static async Task<IScenarioResult> PostRawAsync(this IAlbaHost host, string url, string body, int expectedStatus,
+        string contentType = "application/json") =>
+        await host.Scenario(s =>
+        {
+            s.Post.Text(body).ToUrl(url);
+            s.WithRequestHeader("Content-Type", contentType);
+            s.StatusCodeShouldBe(expectedStatus);
+        });
+
+    public static async Task<IScenarioResult> GetAsync(this IAlbaHost host, string url, int expectedStatus, string? bearer = null) =>
+        await host.Scenario(s =>
+        {
+            s.Get.Url(url);
+            if (bearer is not null) s.WithRequestHeader("Authorization", new AuthenticationHeaderValue("Bearer", bearer).ToString());
+            s.StatusCodeShouldBe(expectedStatus);
+        });
+
+    /// <summary>Asserts an RFC 9457 problem body and returns it.</summary>
+    public static JsonElement ShouldBeProblem(this IScenarioResult result, int status)
+    {
+        result.Context.Response.ContentType.ShouldStartWith("application/problem+json");
+        var problem = JsonDocument.Parse(result.ReadAsText()).RootElement;
+        problem.GetProperty("status").GetInt32().ShouldBe(status);
+        problem.GetProperty("title").GetString().ShouldNotBeNullOrWhiteSpace();
+        return problem;
+    }
+}

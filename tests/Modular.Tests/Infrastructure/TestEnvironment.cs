@@ -1,0 +1,48 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Modular.Tests.Infrastructure;
+
+/// <summary>
+/// Where the real services of the test run are: the ones `make test` starts (scripts/services.sh),
+/// overridable through the environment it exports.
+/// </summary>
+public static class TestEnvironment
+{
+    public static string DatabaseUrl =>
+        Environment.GetEnvironmentVariable("TEST_DATABASE_URL") ?? "postgres://modular:modular@127.0.0.1:5432/modular_test";
+
+    public static string RedisUrl =>
+        (Environment.GetEnvironmentVariable("REDIS_URL") ?? "redis://127.0.0.1:6379").TrimEnd('/') + "/15";
+
+    public const string AccessSecret = "test-access-secret-0123456789abcdef0123";
+    public const string RefreshSecret = "test-refresh-secret-0123456789abcdef012";
+    public const string AdminEmail = "admin@modular.test";
+
+    /// <summary>The variables of a single-process host of the test run, with e-mail going to <paramref name="smtpPort"/>.</summary>
+    public static Dictionary<string, string> SingleProcess(int smtpPort) => new()
+    {
+        ["DATABASE_URL"] = DatabaseUrl,
+        ["REDIS_URL"] = RedisUrl,
+        ["JWT_ACCESS_SECRET"] = AccessSecret,
+        ["JWT_REFRESH_SECRET"] = RefreshSecret,
+        ["SMTP_URL"] = $"smtp://127.0.0.1:{smtpPort}",
+        ["MAIL_FROM"] = "Modular Tests <no-reply@modular.test>",
+        ["ADMIN_EMAILS"] = AdminEmail,
+        ["MODULES"] = "gateway,users,notifications",
+    };
+
+    public static int FreeTcpPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Modular.sln"))) return dir.FullName;
+        throw new InvalidOperationException("Modular.sln not found above " + AppContext.BaseDirectory);
+    }
+}

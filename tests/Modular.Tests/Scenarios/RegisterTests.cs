@@ -1,0 +1,128 @@
+using System.Text.Json;
+using Alba;
+using Modular.Gateway.Tokens;
+using Modular.Tests.Infrastructure;
+using Modular.Users.Contracts;
+using Wolverine.Tracking;
+
+namespace Modular.Tests.Scenarios;
+
+public sealed class RegisterTests(AppFixture app) : AppTest(app)
+{
+    [Fact]
+    public async Task register_returns_201_with_a_token_pair_and_the_user_without_secrets()
+    {
+        var (_, result) = await Host.PostJsonAndWaitAsync("/api/v1/auth/register",
+            new { email = "  Ann@Example.COM ", password = Api.Password, name = "Ann" }, 201);
+
+        var pair = (await result.ReadAsJsonAsync<TokenPair>())!;
+        pair.TokenType.ShouldBe("Bearer");
+        pair.ExpiresIn.ShouldBe(900);
+        pair.AccessToken.ShouldNotBeNullOrWhiteSpace();
+        pair.RefreshToken.ShouldNotBe(pair.AccessToken);
+        pair.User.Email.ShouldBe("ann@example.com");
+        pair.User.Name.ShouldBe("Ann");
+        pair.User.Roles.ShouldBe(["user"]);
+        result.Context.Response.Headers.Location.ToString().ShouldBe($"/api/v1/users/{pair.User.Id}");
+
+        var user = JsonDocument.Parse(result.ReadAsText()).RootElement.GetProperty("user");
+        user.EnumerateObject().Select(p => p.Name).ShouldBe(["id", "email", "name", "roles", "createdAt", "updatedAt"], ignoreOrder: true);
+    }
+
+    [Fact]
+    public async Task register_publishes_UserRegistered_and_the_welcome_email_reaches_the_smtp_server()
+    {
+        var (tracked, _) = await Host.PostJsonAndWaitAsync("/api/v1/auth/register",
+            new { email = "bob@example.com", password = Api.Password, name = "Bob" }, 201);
+
+        tracked.Executed.SingleMessage<UserRegistered>().Email.ShouldBe("bob@example.com");
+        var mail = App.Smtp.ReceivedEmail.ShouldHaveSingleItem();
+        mail.ToAddresses.Select(a => a.Address).ShouldBe(["bob@example.com"]);
+        mail.FromAddress.Address.ShouldBe("no-reply@modular.test");
+        mail.Subject.ShouldContain("Welcome");
+    }
+
+    [Fact]
+    public async Task register_without_a_name_names_the_user_after_the_email()
+    {
+        var pair = await Host.RegisterAsync("carol@example.com");
+        pair.User.Name.ShouldBe("carol");
+    }
+
+    [Fact]
+    public async Task register_with_an_email_in_ADMIN_EMAILS_gives_the_admin_role()
+    {
+        var pair = await Host.RegisterAsync(TestEnvironment.AdminEmail.ToUpperInvariant());
+        pair.User.Roles.ShouldContain("admin");
+    }
+
+    [Fact]
+    public async Task register_with_an_email_already_taken_in_any_case_is_409()
+    {
+        await Host.RegisterAsync("dave@example.com");
+
+        var result = await Host.PostJsonAsync("/api/v1/auth/register", new { email = "DAVE@example.com ", password = "another password" }, 409);
+        result.ShouldBeProblem(409);
+    }
+
+    [Fact]
+    public async Task concurrent_registrations_of_one_email_create_exactly_one_account()
+    {
+        var attempts = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Host.Scenario(s =>
+        {
+            s.Post.Json(new { email = "race@example.com", password = Api.Password }).ToUrl("/api/v1/auth/register");
+            s.IgnoreStatusCode();
+        })));
+
+        var statuses = attempts.Select(a => a.Context.Response.StatusCode).ToArray();
+        statuses.Count(s => s == 201).ShouldBe(1, string.Join(",", statuses));
+        statuses.Count(s => s == 409).ShouldBe(7, string.Join(",", statuses));
+    }
+
+    [Theory]
+    [InlineData("not-an-email", Api.Password, "email")]
+    [InlineData("", Api.Password, "email")]
+    [InlineData("ann@example", Api.Password, "email")]
+    [InlineData("Ann <ann@example.com>", Api.Password, "email")]
+    [InlineData("ann@example.com", "short", "password")]
+    [InlineData("ann@example.com", "", "password")]
+    [InlineData("ann@example.com", null, "password")]
+    public async Task register_with_invalid_input_is_400_naming_the_field(string email, string? password, string field)
+    {
+        var result = await Host.PostJsonAsync("/api/v1/auth/register", new { email, password }, 400);
+
+        var problem = result.ShouldBeProblem(400);
+        problem.GetProperty("errors").TryGetProperty(field, out _).ShouldBeTrue(problem.ToString());
+    }
+
+    [Fact]
+    public async Task register_with_a_password_over_128_characters_is_400()
+    {
+        var result = await Host.PostJsonAsync("/api/v1/auth/register", new { email = "ann@example.com", password = new string('x', 129) }, 400);
+        result.ShouldBeProblem(400).GetProperty("errors").TryGetProperty("password", out _).ShouldBeTrue();
+    }
+
+    [Theory]
+    [InlineData("""{"email":"ann@example.com","password":"correct horse","isAdmin":true}""")]
+    [InlineData("""{"email":"ann@example.com","password":12345678}""")]
+    [InlineData("""{"email":"ann@example.com","password":""")]
+    [InlineData("not json at all")]
+    [InlineData("")]
+    public async Task register_with_a_body_that_is_not_the_expected_json_is_400(string body)
+    {
+        var result = await Host.PostRawAsync("/api/v1/auth/register", body, 400);
+        result.ShouldBeProblem(400);
+    }
+
+    [Fact]
+    public async Task a_rejected_registration_publishes_nothing_and_sends_no_email()
+    {
+        await Host.RegisterAsync("erin@example.com");
+        App.Smtp.ClearReceivedEmail();
+
+        var (tracked, _) = await Host.PostJsonAndWaitAsync("/api/v1/auth/register", new { email = "erin@example.com", password = Api.Password }, 409);
+
+        tracked.Sent.MessagesOf<UserRegistered>().ShouldBeEmpty();
+        App.Smtp.ReceivedEmailCount.ShouldBe(0);
+    }
+}
