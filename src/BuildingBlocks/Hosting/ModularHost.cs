@@ -3,6 +3,7 @@ using JasperFx.CodeGeneration;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Modular.BuildingBlocks.Configuration;
@@ -20,18 +21,20 @@ public static class ModularHost
     /// </summary>
     public static (WebApplicationBuilder Builder, SettingsReader Settings) CreateBuilder(string[] args)
     {
-        var options = new WebApplicationOptions { Args = args };
-        var nodeEnv = Environment.GetEnvironmentVariable("NODE_ENV");
-        if (Environment.GetEnvironmentVariable("ASPNETCORE_ENVIRONMENT") is null
-            && Environment.GetEnvironmentVariable("DOTNET_ENVIRONMENT") is null
-            && !string.IsNullOrWhiteSpace(nodeEnv))
+        // The environment is fixed before the builder exists, so NODE_ENV is read from the process environment.
+        var nodeEnv = new SettingsReader(new ConfigurationBuilder().AddEnvironmentVariables().Build())
+            .Optional<string?>("NODE_ENV", null, EnvironmentName);
+        var aspNetEnvironmentSet = Environment.GetEnvironmentVariable("ASPNETCORE_ENVIRONMENT") is not null
+            || Environment.GetEnvironmentVariable("DOTNET_ENVIRONMENT") is not null;
+        var options = new WebApplicationOptions
         {
-            options = new WebApplicationOptions { Args = args, EnvironmentName = EnvironmentName(nodeEnv) };
-        }
+            Args = args,
+            EnvironmentName = aspNetEnvironmentSet ? null : nodeEnv,
+        };
 
         var builder = WebApplication.CreateBuilder(options);
         var settings = new SettingsReader(builder.Configuration);
-        settings.Optional("NODE_ENV", "", EnvironmentName);
+        settings.Optional("NODE_ENV", "", EnvironmentName); // recorded among the variables this process reads
         return (builder, settings);
     }
 

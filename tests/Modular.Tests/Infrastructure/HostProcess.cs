@@ -1,0 +1,87 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Modular.Tests.Infrastructure;
+
+/// <summary>
+/// The built host (Modular.Host.dll, copied beside the tests) as a real OS process, with exactly the
+/// environment a test gives it: nothing of the project's variables is inherited from the test run.
+/// </summary>
+public sealed class HostProcess : IAsyncDisposable
+{
+    private static readonly string[] ProjectVariables =
+    [
+        "PORT", "KAFKA_BROKERS", "REDIS_URL", "DATABASE_URL", "JWT_ACCESS_SECRET", "JWT_REFRESH_SECRET", "JWT_EXPIRES_IN",
+        "JWT_REFRESH_EXPIRES_IN", "NODE_ENV", "MODULES", "SMTP_URL", "MAIL_FROM", "MAIL_DIR", "APP_BASE_URL", "ADMIN_EMAILS",
+        "THROTTLE_LIMIT", "THROTTLE_TTL", "AUTH_THROTTLE_LIMIT", "ASPNETCORE_ENVIRONMENT", "DOTNET_ENVIRONMENT", "ASPNETCORE_URLS",
+    ];
+
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+    private readonly StringBuilder _errors = new();
+
+    private HostProcess(Process process) => _process = process;
+
+    public string Output { get { lock (_output) return _output.ToString(); } }
+    public string Errors { get { lock (_errors) return _errors.ToString(); } }
+    public bool HasExited => _process.HasExited;
+    public int ExitCode => _process.ExitCode;
+
+    public static HostProcess Start(IReadOnlyDictionary<string, string> environment)
+    {
+        var info = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "Modular.Host.dll")])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = AppContext.BaseDirectory,
+        };
+        foreach (var name in ProjectVariables) info.Environment.Remove(name);
+        foreach (var (name, value) in environment) info.Environment[name] = value;
+
+        var host = new HostProcess(new Process { StartInfo = info, EnableRaisingEvents = true });
+        host._process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (host._output) host._output.AppendLine(e.Data); };
+        host._process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (host._errors) host._errors.AppendLine(e.Data); };
+        host._process.Start();
+        host._process.BeginOutputReadLine();
+        host._process.BeginErrorReadLine();
+        return host;
+    }
+
+    /// <summary>Waits for the process to end by itself (start-up refusals do, within seconds).</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cts.Token);
+        _process.WaitForExit(); // flushes the redirected streams
+        return _process.ExitCode;
+    }
+
+    /// <summary>Polls <paramref name="url"/> until it answers 200: the readiness check of a process we do not control.</summary>
+    public async Task WaitUntilHealthyAsync(string url, TimeSpan timeout)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (HasExited) throw new InvalidOperationException($"the host exited with {ExitCode}:\n{Output}\n{Errors}");
+            try
+            {
+                if ((await http.GetAsync(url)).IsSuccessStatusCode) return;
+            }
+            catch (HttpRequestException) { }
+            catch (TaskCanceledException) { }
+            await Task.Delay(200);
+        }
+        throw new TimeoutException($"{url} did not answer 200 within {timeout}:\n{Output}\n{Errors}");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+    }
+}
