@@ -1,0 +1,32 @@
+using Alba;
+using Marten;
+using Microsoft.AspNetCore.Hosting;
+using MimeKit;
+using Modular.Tests.Infrastructure;
+
+namespace Modular.Tests.Hosting;
+
+public sealed class MailDirectoryTests
+{
+    [Fact]
+    public async Task without_SMTP_URL_the_welcome_email_is_written_to_MAIL_DIR_as_an_eml_file()
+    {
+        var mailDir = Directory.CreateTempSubdirectory("modular-mail-").FullName;
+        var settings = TestEnvironment.SingleProcess(smtpPort: 0);
+        settings.Remove("SMTP_URL");
+        settings["MAIL_DIR"] = mailDir;
+        await using var host = await AlbaHost.For<Program>(web =>
+        {
+            foreach (var (name, value) in settings) web.UseSetting(name, value);
+        });
+        await host.ResetAllMartenDataAsync();
+
+        await host.RegisterAsync("mia@example.com", "Mia");
+
+        var file = Directory.GetFiles(mailDir, "*.eml").ShouldHaveSingleItem();
+        var message = await MimeMessage.LoadAsync(file);
+        message.To.Mailboxes.Single().Address.ShouldBe("mia@example.com");
+        message.TextBody.ShouldNotBeNull().ShouldContain("Mia");
+        Directory.Delete(mailDir, recursive: true);
+    }
+}
