@@ -5,7 +5,7 @@ set -euo pipefail
 
 PG_USER=modular
 PG_PASSWORD=modular
-PG_DATABASES=(modular modular_test)
+PG_DATABASES=(modular modular_test modular_split_test)
 REDIS_PORT=${REDIS_PORT:-6379}
 DATA_DIR=${DATA_DIR:-$(pwd)/.data}
 
@@ -78,4 +78,5 @@ fi
 
 echo "DATABASE_URL=postgres://$PG_USER:$PG_PASSWORD@127.0.0.1:$pg_port/modular"
 echo "TEST_DATABASE_URL=postgres://$PG_USER:$PG_PASSWORD@127.0.0.1:$pg_port/modular_test"
+echo "TEST_SPLIT_DATABASE_URL=postgres://$PG_USER:$PG_PASSWORD@127.0.0.1:$pg_port/modular_split_test"
 echo "REDIS_URL=redis://127.0.0.1:$REDIS_PORT"

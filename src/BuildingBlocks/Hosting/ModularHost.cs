@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Modular.BuildingBlocks.Configuration;
 using Modular.BuildingBlocks.Http;
+using Modular.BuildingBlocks.Messaging;
 using Wolverine;
 
 namespace Modular.BuildingBlocks.Hosting;
@@ -64,9 +65,7 @@ public static class ModularHost
         opts.ServiceName = role.ServiceName;
         opts.ApplicationAssembly = typeof(ModularHost).Assembly;
         opts.Policies.AutoApplyTransactions();
-        opts.Policies.UseDurableLocalQueues();
-        opts.Policies.UseDurableInboxOnAllListeners();
-        opts.Policies.UseDurableOutboxOnAllSendingEndpoints();
+        if (role.Kafka is { } kafka) opts.UseKafkaTopology(role, kafka);
 
         // Production images carry pre-generated handler code (docker/Dockerfile runs `codegen write`).
         opts.CodeGeneration.TypeLoadMode = environment.IsProduction() ? TypeLoadMode.Auto : TypeLoadMode.Dynamic;

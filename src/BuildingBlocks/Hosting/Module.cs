@@ -1,4 +1,5 @@
 using Modular.BuildingBlocks.Configuration;
+using Modular.BuildingBlocks.Messaging;
 
 namespace Modular.BuildingBlocks.Hosting;
 
@@ -12,7 +13,7 @@ public enum Module
 /// <summary>
 /// Which modules this process runs (<c>MODULES</c>) and how they reach the others (<c>KAFKA_BROKERS</c>).
 /// </summary>
-public sealed record HostRole(IReadOnlySet<Module> Modules, string? KafkaBrokers)
+public sealed record HostRole(IReadOnlySet<Module> Modules, KafkaSettings? Kafka)
 {
     public static readonly IReadOnlySet<Module> AllModules = Enum.GetValues<Module>().ToHashSet();
 
@@ -38,7 +39,7 @@ public sealed record HostRole(IReadOnlySet<Module> Modules, string? KafkaBrokers
             throw new InvalidSettingException("KAFKA_BROKERS",
                 $"is required when MODULES runs only some modules ({string.Join(",", modules.Order()).ToLowerInvariant()}): " +
                 "the other modules are reached through Kafka");
-        return new HostRole(modules, brokers);
+        return new HostRole(modules, brokers is null ? null : KafkaSettings.Read(settings, brokers));
     }
 
     private static IReadOnlySet<Module> ParseModules(string value)

@@ -31,6 +31,12 @@ public static class ModularPersistence
             .UseLightweightSessions()
             .IntegrateWithWolverine(w => w.MessageStorageSchemaName = "wolverine");
 
+        // With a message store, nothing a process receives or sends is lost if it stops: every local
+        // queue, listener and sender goes through the durable inbox and outbox.
+        opts.Policies.UseDurableLocalQueues();
+        opts.Policies.UseDurableInboxOnAllListeners();
+        opts.Policies.UseDurableOutboxOnAllSendingEndpoints();
+
         opts.Services.AddHealthChecks()
             .AddNpgSql(connectionString, name: "postgres", tags: [HealthEndpoints.ReadyTag], timeout: HealthEndpoints.CheckTimeout);
         return opts;

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using MimeKit;
 using Modular.Users.Contracts;
+using Modular.Users.Contracts.Events;
 
 namespace Modular.Notifications;
 

@@ -1,6 +1,7 @@
 using Marten;
 using Modular.BuildingBlocks;
 using Modular.Users.Contracts;
+using Modular.Users.Contracts.Events;
 using Npgsql;
 using Wolverine.ErrorHandling;
 using Wolverine.Runtime.Handlers;

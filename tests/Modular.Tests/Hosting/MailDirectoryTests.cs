@@ -3,6 +3,7 @@ using Marten;
 using Microsoft.AspNetCore.Hosting;
 using MimeKit;
 using Modular.Tests.Infrastructure;
+using Wolverine.Tracking;
 
 namespace Modular.Tests.Hosting;
 
@@ -21,7 +22,8 @@ public sealed class MailDirectoryTests
         });
         await host.ResetAllMartenDataAsync();
 
-        await host.RegisterAsync("mia@example.com", "Mia");
+        await host.TrackActivity().Timeout(TimeSpan.FromSeconds(30)).ExecuteAndWaitAsync((Func<Wolverine.IMessageContext, Task>)(_ =>
+            host.PostJsonAsync("/api/v1/auth/register", new { email = "mia@example.com", password = Api.Password, name = "Mia" }, 201)));
 
         var file = Directory.GetFiles(mailDir, "*.eml").ShouldHaveSingleItem();
         var message = await MimeMessage.LoadAsync(file);

@@ -2,7 +2,6 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using Alba;
 using Modular.Gateway.Tokens;
-using Wolverine.Tracking;
 
 namespace Modular.Tests.Infrastructure;
 
@@ -11,26 +10,13 @@ public static class Api
 {
     public const string Password = "correct horse battery";
 
-    /// <summary>Registers an account and waits until every message it caused (the welcome e-mail) is handled.</summary>
-    public static async Task<TokenPair> RegisterAsync(this IAlbaHost host, string email, string? name = null, string password = Password)
+    /// <summary>Registers an account through <paramref name="gateway"/> (the app's first by default) and waits for its welcome e-mail.</summary>
+    public static async Task<TokenPair> RegisterAsync(this ModularApp app, string email, string? name = null, IAlbaHost? gateway = null)
     {
-        var (_, result) = await host.PostJsonAndWaitAsync("/api/v1/auth/register", new { email, password, name }, 201);
-        return (await result.ReadAsJsonAsync<TokenPair>())!;
-    }
-
-    /// <summary>Posts JSON inside a tracked Wolverine session, so that cross-module effects have happened when it returns.</summary>
-    public static async Task<(ITrackedSession Tracked, IScenarioResult Result)> PostJsonAndWaitAsync(
-        this IAlbaHost host, string url, object body, int expectedStatus)
-    {
-        IScenarioResult result = null!;
-        var tracked = await host.TrackActivity().Timeout(TimeSpan.FromSeconds(30)).DoNotAssertOnExceptionsDetected()
-            .ExecuteAndWaitAsync((Func<Wolverine.IMessageContext, Task>)(async _ =>
-                result = await host.Scenario(s =>
-                {
-                    s.Post.Json(body).ToUrl(url);
-                    s.StatusCodeShouldBe(expectedStatus);
-                })));
-        return (tracked, result);
+        var result = await (gateway ?? app.Gateway).PostJsonAsync("/api/v1/auth/register", new { email, password = Password, name }, 201);
+        var pair = (await result.ReadAsJsonAsync<TokenPair>())!;
+        await app.Mail.WaitForAsync(pair.User.Email);
+        return pair;
     }
 
     public static async Task<IScenarioResult> PostJsonAsync(this IAlbaHost host, string url, object body, int expectedStatus) =>

@@ -12,6 +12,15 @@ public static class TestEnvironment
     public static string DatabaseUrl =>
         Environment.GetEnvironmentVariable("TEST_DATABASE_URL") ?? "postgres://modular:modular@127.0.0.1:5432/modular_test";
 
+    /// <summary>The split-mode processes get a database of their own, so the two modes never share state.</summary>
+    public static string SplitDatabaseUrl =>
+        Environment.GetEnvironmentVariable("TEST_SPLIT_DATABASE_URL") ?? "postgres://modular:modular@127.0.0.1:5432/modular_split_test";
+
+    /// <summary>The Kafka-protocol test broker that `make test` starts (scripts/kafka-test-broker.sh).</summary>
+    public static string KafkaBrokers =>
+        Environment.GetEnvironmentVariable("TEST_KAFKA_BROKERS")
+        ?? throw new InvalidOperationException("TEST_KAFKA_BROKERS is not set: run the tests with `make test`, which starts the test broker");
+
     public static string RedisUrl =>
         (Environment.GetEnvironmentVariable("REDIS_URL") ?? "redis://127.0.0.1:6379").TrimEnd('/') + "/15";
 
@@ -30,6 +39,19 @@ public static class TestEnvironment
         ["MAIL_FROM"] = "Modular Tests <no-reply@modular.test>",
         ["ADMIN_EMAILS"] = AdminEmail,
         ["MODULES"] = "gateway,users,notifications",
+        ["KAFKA_BROKERS"] = "", // in-process, whatever the environment of the test run says
+    };
+
+    /// <summary>The variables of one split-mode service of the test run; <paramref name="modules"/> picks the role.</summary>
+    public static Dictionary<string, string> Split(string modules, int smtpPort) => new(SingleProcess(smtpPort))
+    {
+        ["MODULES"] = modules,
+        ["DATABASE_URL"] = SplitDatabaseUrl,
+        ["REDIS_URL"] = RedisUrl,
+        ["KAFKA_BROKERS"] = KafkaBrokers,
+        // The test broker rebalances after a session timeout and holds empty fetches for the full wait.
+        ["KAFKA_SESSION_TIMEOUT"] = "6s",
+        ["KAFKA_FETCH_WAIT_MAX"] = "10ms",
     };
 
     public static int FreeTcpPort()

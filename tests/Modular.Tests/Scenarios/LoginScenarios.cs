@@ -5,29 +5,29 @@ using Modular.Tests.Infrastructure;
 
 namespace Modular.Tests.Scenarios;
 
-public sealed class LoginTests(AppFixture app) : AppTest(app)
+public abstract class LoginScenarios(ModularApp app) : Infrastructure.Scenarios(app)
 {
     [Fact]
     public async Task login_with_the_right_password_returns_a_new_token_pair_and_the_user()
     {
-        var registered = await Host.RegisterAsync("frank@example.com", "Frank");
+        var registered = await App.RegisterAsync("frank@example.com", "Frank");
 
-        var result = await Host.PostJsonAsync("/api/v1/auth/login", new { email = " FRANK@example.com", password = Api.Password }, 200);
+        var result = await Gateway.PostJsonAsync("/api/v1/auth/login", new { email = " FRANK@example.com", password = Api.Password }, 200);
 
         var pair = (await result.ReadAsJsonAsync<TokenPair>())!;
         pair.TokenType.ShouldBe("Bearer");
         pair.User.Id.ShouldBe(registered.User.Id);
         pair.AccessToken.ShouldNotBe(registered.AccessToken);
-        await Host.GetAsync("/api/v1/auth/me", 200, pair.AccessToken);
+        await Gateway.GetAsync("/api/v1/auth/me", 200, pair.AccessToken);
     }
 
     [Fact]
     public async Task login_gives_the_same_401_for_an_unknown_email_and_a_wrong_password()
     {
-        await Host.RegisterAsync("grace@example.com");
+        await App.RegisterAsync("grace@example.com");
 
-        var wrongPassword = await Host.PostJsonAsync("/api/v1/auth/login", new { email = "grace@example.com", password = "wrong password" }, 401);
-        var unknownEmail = await Host.PostJsonAsync("/api/v1/auth/login", new { email = "nobody@example.com", password = "wrong password" }, 401);
+        var wrongPassword = await Gateway.PostJsonAsync("/api/v1/auth/login", new { email = "grace@example.com", password = "wrong password" }, 401);
+        var unknownEmail = await Gateway.PostJsonAsync("/api/v1/auth/login", new { email = "nobody@example.com", password = "wrong password" }, 401);
 
         Comparable(wrongPassword).ShouldBe(Comparable(unknownEmail));
         wrongPassword.ShouldBeProblem(401);
@@ -36,7 +36,7 @@ public sealed class LoginTests(AppFixture app) : AppTest(app)
     [Fact]
     public async Task login_without_email_or_password_is_400()
     {
-        var result = await Host.PostJsonAsync("/api/v1/auth/login", new { email = "", password = "" }, 400);
+        var result = await Gateway.PostJsonAsync("/api/v1/auth/login", new { email = "", password = "" }, 400);
         var errors = result.ShouldBeProblem(400).GetProperty("errors");
         errors.TryGetProperty("email", out _).ShouldBeTrue();
         errors.TryGetProperty("password", out _).ShouldBeTrue();
@@ -50,3 +50,9 @@ public sealed class LoginTests(AppFixture app) : AppTest(app)
         return JsonSerializer.Serialize(body);
     }
 }
+
+[Collection(SingleProcessCollection.Name)]
+public sealed class LoginInSingleProcess(SingleProcessApp app) : LoginScenarios(app);
+
+[Collection(SplitCollection.Name)]
+public sealed class LoginInSplitMode(SplitApp app) : LoginScenarios(app);

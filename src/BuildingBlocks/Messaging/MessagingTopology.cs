@@ -1,0 +1,122 @@
+using System.Reflection;
+using System.Text.RegularExpressions;
+using Confluent.Kafka;
+using Microsoft.Extensions.DependencyInjection;
+using Modular.BuildingBlocks.Hosting;
+using Module = Modular.BuildingBlocks.Hosting.Module;
+using Wolverine;
+using Wolverine.Kafka;
+
+namespace Modular.BuildingBlocks.Messaging;
+
+/// <summary>
+/// Where cross-module messages flow when the modules run in different processes (<c>KAFKA_BROKERS</c> set).
+/// In one process the same messages go through Wolverine's durable local queues and none of this applies.
+/// <code>
+/// topic                         carries                                                written by            read by (consumer group)
+/// users.requests                requests to Users: types in Modular.Users.Contracts    gateway               user-service
+/// users.events                  events of Users: Modular.Users.Contracts.Events,       user-service (outbox) notification-service
+///                               keyed by UserId so one user's events stay in order
+/// gateway.replies.{instance}    replies to one gateway process                         any service           that process only
+/// </code>
+/// The rule behind the first two rows is a convention for every module M: types in <c>Modular.M.Contracts</c>
+/// go to <c>m.requests</c>, types in <c>Modular.M.Contracts.Events</c> to <c>m.events</c>.
+/// </summary>
+public static partial class MessagingTopology
+{
+    public const string UserRequests = "users.requests";
+    public const string UserEvents = "users.events";
+    public const string RepliesPrefix = "gateway.replies.";
+
+    /// <summary>The topics each module reads, with the consumer group of the service that runs it.</summary>
+    private static readonly Dictionary<Module, (string Group, string[] Topics)> Reads = new()
+    {
+        [Module.Users] = ("user-service", [UserRequests]),
+        [Module.Notifications] = ("notification-service", [UserEvents]),
+    };
+
+    /// <summary>Every property that names the user a message is about; it keys the message's partition.</summary>
+    private const string PartitionProperty = "UserId";
+
+    public static void UseKafkaTopology(this WolverineOptions opts, HostRole role, KafkaSettings kafka)
+    {
+        opts.UseKafka(kafka.Brokers)
+            .ConfigureConsumers(consumer =>
+            {
+                consumer.GroupId = role.ServiceName;
+                // A new consumer group starts at the beginning: nothing published before a service's first start is lost.
+                consumer.AutoOffsetReset = AutoOffsetReset.Earliest;
+                consumer.AllowAutoCreateTopics = true;
+                consumer.SessionTimeoutMs = (int)kafka.SessionTimeout.TotalMilliseconds;
+                consumer.HeartbeatIntervalMs = (int)Math.Max(100, kafka.SessionTimeout.TotalMilliseconds / 6);
+                consumer.FetchWaitMaxMs = (int)kafka.FetchWaitMax.TotalMilliseconds;
+            })
+            .ConfigureProducers(producer =>
+            {
+                producer.EnableIdempotence = true;
+                producer.Acks = Acks.All;
+                producer.LingerMs = 1;
+                producer.MessageTimeoutMs = (int)Math.Max(kafka.RequestTimeout.TotalMilliseconds, 30_000);
+            });
+
+        foreach (var type in ContractTypes())
+        {
+            var (module, isEvent) = Classify(type);
+            if (isEvent)
+            {
+                opts.PublishMessage(type).ToKafkaTopic($"{module}.events");
+            }
+            else
+            {
+                // A request nobody answered in time is dropped by the receiver instead of acted on after the 504.
+                opts.PublishMessage(type).ToKafkaTopic($"{module}.requests").SendInline().DeliverWithin(kafka.RequestTimeout);
+            }
+        }
+        opts.MessagePartitioning.ByPropertyNamed(PartitionProperty);
+        opts.Policies.PropagateGroupIdToPartitionKey();
+
+        foreach (var module in role.Modules)
+        {
+            if (!Reads.TryGetValue(module, out var reads)) continue;
+            foreach (var topic in reads.Topics)
+                opts.ListenToKafkaTopic(topic).ExtendConsumerConfiguration(c => c.GroupId = reads.Group);
+        }
+
+        if (role.Runs(Module.Gateway))
+        {
+            // Each gateway process reads replies on a topic of its own, so a reply always reaches the
+            // process that asked, however many replicas share the gateway's work (docs/adr/0003).
+            var instance = ReplyInstanceName();
+            opts.ListenToKafkaTopic(RepliesPrefix + instance)
+                .UseForReplies()
+                .BufferedInMemory()
+                .ExtendConsumerConfiguration(c => c.GroupId = $"gateway.{instance}");
+        }
+
+        opts.DefaultRemoteInvocationTimeout = kafka.RequestTimeout;
+        opts.Services.AddSingleton(kafka);
+        opts.Services.AddHealthChecks().AddCheck<KafkaHealthCheck>("kafka", tags: [HealthEndpoints.ReadyTag]);
+    }
+
+    /// <summary>The message records of every <c>Modular.*.Contracts</c> assembly beside the host.</summary>
+    private static IEnumerable<Type> ContractTypes() =>
+        Directory.GetFiles(AppContext.BaseDirectory, "Modular.*.Contracts.dll")
+            .Select(path => Assembly.Load(AssemblyName.GetAssemblyName(path)))
+            .SelectMany(assembly => assembly.GetExportedTypes())
+            .Where(type => type is { IsClass: true, IsAbstract: false } && ContractNamespace().IsMatch(type.Namespace ?? ""));
+
+    private static (string Module, bool IsEvent) Classify(Type type)
+    {
+        var match = ContractNamespace().Match(type.Namespace!);
+        return (match.Groups["module"].Value.ToLowerInvariant(), match.Groups["events"].Success);
+    }
+
+    private static string ReplyInstanceName() =>
+        $"{InvalidTopicCharacters().Replace(Environment.MachineName, "-")}-{Guid.NewGuid().ToString("N")[..8]}".ToLowerInvariant();
+
+    [GeneratedRegex(@"^Modular\.(?<module>\w+)\.Contracts(?<events>\.Events)?$")]
+    private static partial Regex ContractNamespace();
+
+    [GeneratedRegex(@"[^a-zA-Z0-9._-]")]
+    private static partial Regex InvalidTopicCharacters();
+}

@@ -1,0 +1,56 @@
+using netDumbster.smtp;
+
+namespace Modular.Tests.Infrastructure;
+
+/// <summary>
+/// A real SMTP server on loopback (netDumbster) that every mode sends its e-mail to. Tests wait on
+/// its own arrival events, which works whichever process sends the mail.
+/// </summary>
+public sealed class Mailbox : IDisposable
+{
+    private readonly SimpleSmtpServer _server = SimpleSmtpServer.Start(TestEnvironment.FreeTcpPort());
+    private TaskCompletionSource _arrival = NewArrival();
+
+    public Mailbox() => _server.MessageReceived += (_, _) => Interlocked.Exchange(ref _arrival, NewArrival()).TrySetResult();
+
+    public int Port => _server.Configuration.Port;
+
+    public IReadOnlyList<SmtpMessage> Messages => _server.ReceivedEmail;
+
+    public IReadOnlyList<SmtpMessage> To(string recipient) =>
+        Messages.Where(m => m.ToAddresses.Any(a => a.Address.Equals(recipient, StringComparison.OrdinalIgnoreCase))).ToArray();
+
+    public void Clear() => _server.ClearReceivedEmail();
+
+    /// <summary>Waits until <paramref name="condition"/> holds for the received messages, woken by each arrival.</summary>
+    public async Task<IReadOnlyList<SmtpMessage>> WaitUntilAsync(Func<IReadOnlyList<SmtpMessage>, bool> condition, TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            var arrival = _arrival.Task;
+            var messages = Messages;
+            if (condition(messages)) return messages;
+            try
+            {
+                await arrival.WaitAsync(cts.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"the expected e-mail did not arrive; received: " +
+                    string.Join(", ", messages.Select(m => $"{m.Subject} -> {string.Join(";", m.ToAddresses.Select(a => a.Address))}")));
+            }
+        }
+    }
+
+    /// <summary>Waits for the first e-mail to <paramref name="recipient"/> and returns it.</summary>
+    public async Task<SmtpMessage> WaitForAsync(string recipient, TimeSpan? timeout = null)
+    {
+        await WaitUntilAsync(_ => To(recipient).Count > 0, timeout);
+        return To(recipient)[0];
+    }
+
+    public void Dispose() => _server.Stop();
+
+    private static TaskCompletionSource NewArrival() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+}

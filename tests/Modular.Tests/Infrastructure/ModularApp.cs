@@ -1,0 +1,76 @@
+using Alba;
+using Microsoft.AspNetCore.Hosting;
+using Npgsql;
+using StackExchange.Redis;
+
+namespace Modular.Tests.Infrastructure;
+
+/// <summary>
+/// The running system a scenario talks to, in one of its two modes. Scenarios are written once
+/// against this and run in both (see <see cref="SingleProcessApp"/> and <see cref="SplitApp"/>).
+/// </summary>
+public abstract class ModularApp : IAsyncLifetime
+{
+    public Mailbox Mail { get; } = new();
+
+    /// <summary>The gateway the scenarios call.</summary>
+    public IAlbaHost Gateway => Gateways[0];
+
+    /// <summary>Every gateway of the mode: one in a single process, two replicas in split mode.</summary>
+    public abstract IReadOnlyList<IAlbaHost> Gateways { get; }
+
+    /// <summary>What the gateway's process depends on, as its readiness check names them.</summary>
+    public abstract string[] GatewayDependencies { get; }
+
+    protected abstract string DatabaseUrl { get; }
+
+    public abstract Task InitializeAsync();
+
+    public abstract Task DisposeAsync();
+
+    /// <summary>Every test starts from empty user data, an empty Redis database and an empty mailbox.</summary>
+    public async Task ResetAsync()
+    {
+        await using (var connection = new NpgsqlConnection(Modular.BuildingBlocks.Persistence.ModularPersistence.ParseDatabaseUrl(DatabaseUrl)))
+        {
+            await connection.OpenAsync();
+            // Module data only; Wolverine's own tables belong to the running processes.
+            await using var truncate = new NpgsqlCommand("""
+                DO $$ DECLARE t text; BEGIN
+                  FOR t IN SELECT format('%I.%I', schemaname, tablename) FROM pg_tables WHERE schemaname IN ('users', 'notifications')
+                  LOOP EXECUTE 'TRUNCATE ' || t; END LOOP;
+                END $$;
+                """, connection);
+            await truncate.ExecuteNonQueryAsync();
+        }
+
+        await using (var redis = await ConnectionMultiplexer.ConnectAsync(RedisTestConfiguration()))
+            await redis.GetDatabase().ScriptEvaluateAsync("redis.call('FLUSHDB')");
+        Mail.Clear();
+    }
+
+    protected static async Task<IAlbaHost> StartGatewayAsync(IReadOnlyDictionary<string, string> settings) =>
+        await AlbaHost.For<Program>(web =>
+        {
+            foreach (var (name, value) in settings) web.UseSetting(name, value);
+        });
+
+    private static ConfigurationOptions RedisTestConfiguration()
+    {
+        var uri = new Uri(TestEnvironment.RedisUrl);
+        var options = ConfigurationOptions.Parse($"{uri.Host}:{uri.Port}");
+        options.DefaultDatabase = int.Parse(uri.AbsolutePath.Trim('/'));
+        return options;
+    }
+}
+
+/// <summary>Base of the scenario classes: resets the data before each test.</summary>
+public abstract class Scenarios(ModularApp app) : IAsyncLifetime
+{
+    protected ModularApp App { get; } = app;
+    protected IAlbaHost Gateway => App.Gateway;
+
+    public Task InitializeAsync() => App.ResetAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
+}

@@ -1,0 +1,31 @@
+using Alba;
+
+namespace Modular.Tests.Infrastructure;
+
+/// <summary>All three modules in one host, as `make run` runs them.</summary>
+public sealed class SingleProcessApp : ModularApp
+{
+    private IAlbaHost _host = null!;
+
+    public override IReadOnlyList<IAlbaHost> Gateways => [_host];
+
+    public IAlbaHost Host => _host;
+
+    public override string[] GatewayDependencies => ["postgres", "redis"];
+
+    protected override string DatabaseUrl => TestEnvironment.DatabaseUrl;
+
+    public override async Task InitializeAsync() => _host = await StartGatewayAsync(TestEnvironment.SingleProcess(Mail.Port));
+
+    public override async Task DisposeAsync()
+    {
+        await _host.DisposeAsync();
+        Mail.Dispose();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class SingleProcessCollection : ICollectionFixture<SingleProcessApp>
+{
+    public const string Name = "single process";
+}

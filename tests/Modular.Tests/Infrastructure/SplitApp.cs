@@ -1,0 +1,86 @@
+using Alba;
+
+namespace Modular.Tests.Infrastructure;
+
+/// <summary>
+/// The split topology: user-service and notification-service as OS processes started from the built
+/// output, two gateway replicas (Alba hosts in this process), all routed through the Kafka test broker.
+/// </summary>
+public sealed class SplitApp : ModularApp
+{
+    private readonly List<IAlbaHost> _gateways = [];
+
+    public HostProcess UserService { get; private set; } = null!;
+    public HostProcess NotificationService { get; private set; } = null!;
+
+    public override IReadOnlyList<IAlbaHost> Gateways => _gateways;
+
+    public override string[] GatewayDependencies => ["redis", "kafka"];
+
+    protected override string DatabaseUrl => TestEnvironment.SplitDatabaseUrl;
+
+    public override async Task InitializeAsync()
+    {
+        UserService = await StartServiceAsync("users");
+        NotificationService = await StartServiceAsync("notifications");
+        for (var replica = 0; replica < 2; replica++)
+            _gateways.Add(await StartGatewayAsync(TestEnvironment.Split("gateway", Mail.Port)));
+        await WaitUntilRequestsFlowAsync();
+    }
+
+    /// <summary>Starts (or restarts) the service of <paramref name="modules"/> and waits until it is ready.</summary>
+    public async Task<HostProcess> StartServiceAsync(string modules)
+    {
+        var settings = TestEnvironment.Split(modules, Mail.Port);
+        settings["PORT"] = TestEnvironment.FreeTcpPort().ToString();
+        var process = HostProcess.Start(settings);
+        await process.WaitUntilHealthyAsync($"http://127.0.0.1:{settings["PORT"]}/health/ready", TimeSpan.FromSeconds(120));
+        return process;
+    }
+
+    public async Task RestartNotificationServiceAsync()
+    {
+        await NotificationService.DisposeAsync();
+        NotificationService = await StartServiceAsync("notifications");
+    }
+
+    public async Task StopNotificationServiceAsync() => await NotificationService.DisposeAsync();
+
+    /// <summary>
+    /// Ready means a request goes through Kafka to user-service and back to each gateway: consumer groups
+    /// have their partitions. A login for an unknown account is that round trip, with no side effects.
+    /// </summary>
+    private async Task WaitUntilRequestsFlowAsync()
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        foreach (var gateway in _gateways)
+        {
+            while (true)
+            {
+                var result = await gateway.Scenario(s =>
+                {
+                    s.Post.Json(new { email = "nobody@warm.up", password = "not a password" }).ToUrl("/api/v1/auth/login");
+                    s.IgnoreStatusCode();
+                });
+                if (result.Context.Response.StatusCode == 401) break;
+                if (DateTime.UtcNow > deadline)
+                    throw new TimeoutException($"requests do not flow: {result.Context.Response.StatusCode} {result.ReadAsText()}\n" +
+                        $"user-service:\n{UserService.Output}{UserService.Errors}");
+            }
+        }
+    }
+
+    public override async Task DisposeAsync()
+    {
+        foreach (var gateway in _gateways) await gateway.DisposeAsync();
+        await UserService.DisposeAsync();
+        await NotificationService.DisposeAsync();
+        Mail.Dispose();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class SplitCollection : ICollectionFixture<SplitApp>
+{
+    public const string Name = "split";
+}
