@@ -12,6 +12,8 @@ DEV_ENV := NODE_ENV=development \
 
 # Starts (or reuses) the services and exports the URLs they print.
 SERVICES := set -a && eval "$$(bash scripts/services.sh)" && set +a
+# The topics of src/BuildingBlocks/Messaging/MessagingTopology.cs, created before any consumer starts.
+TOPICS := users.requests users.events
 
 .PHONY: services run test build clean
 
@@ -24,8 +26,11 @@ build:
 run:
 	@$(SERVICES) && $(DEV_ENV) dotnet run --project src/Host
 
+# A fresh Kafka test broker per run: its state lives in memory and tests expect none from earlier runs.
 test:
-	@$(SERVICES) && dotnet test Modular.sln
+	@$(SERVICES) && bash scripts/kafka-test-broker.sh --stop && \
+	  export TEST_$$(bash scripts/kafka-test-broker.sh $(TOPICS)) && \
+	  dotnet test Modular.sln
 
 clean:
 	dotnet clean Modular.sln
