@@ -1,6 +1,7 @@
 # Two commands do all the set-up on a fresh Debian machine with the .NET SDK:
 #   make run    PostgreSQL + Redis (installed if missing), then all three modules in one process on :3000
 #   make test   the same services, then the whole test suite
+#   make split  the same build as separate services over Kafka (the test broker), gateways on :3000 and :3001
 SHELL := /bin/bash
 .DEFAULT_GOAL := run
 
@@ -15,7 +16,7 @@ SERVICES := set -a && eval "$$(bash scripts/services.sh)" && set +a
 # The topics of src/BuildingBlocks/Messaging/MessagingTopology.cs, created before any consumer starts.
 TOPICS := users.requests users.events
 
-.PHONY: services run test build clean
+.PHONY: services run split test build clean
 
 services:
 	@bash scripts/services.sh
@@ -25,6 +26,10 @@ build:
 
 run:
 	@$(SERVICES) && $(DEV_ENV) dotnet run --project src/Host
+
+# The split topology without Docker: test broker, user-service, notification-service, gateways on :3000 and :3001.
+split:
+	@bash scripts/split.sh
 
 # A fresh Kafka test broker per run: its state lives in memory and tests expect none from earlier runs.
 test:

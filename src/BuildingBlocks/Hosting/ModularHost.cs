@@ -56,6 +56,14 @@ public static class ModularHost
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
         builder.Services.AddHealthChecks();
         builder.Services.AddSingleton(role);
+        if (role.Kafka is { } kafka)
+        {
+            // Registered before Wolverine, so that its topics exist when Wolverine's listeners start.
+            builder.Services.AddSingleton(kafka);
+            builder.Services.AddSingleton<KafkaTopics>();
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<KafkaTopics>());
+            builder.Services.AddHealthChecks().AddCheck<KafkaTopics>("kafka", tags: [HealthEndpoints.ReadyTag]);
+        }
         return role;
     }
 

@@ -12,6 +12,9 @@ namespace Modular.BuildingBlocks.Messaging;
 /// <param name="RequestTimeout"><c>REQUEST_TIMEOUT</c>: how long the gateway waits for a module's reply before answering 504 (default 5s).</param>
 public sealed record KafkaSettings(string Brokers, TimeSpan SessionTimeout, TimeSpan FetchWaitMax, TimeSpan RequestTimeout)
 {
+    /// <summary>This process's own replies topic (see <see cref="MessagingTopology"/>), new for every process start.</summary>
+    public string ReplyTopic { get; } = MessagingTopology.NewReplyTopic();
+
     public static KafkaSettings Read(SettingsReader settings, string brokers) => new(
         brokers,
         settings.Optional("KAFKA_SESSION_TIMEOUT", TimeSpan.FromSeconds(45), SettingParsers.Duration),

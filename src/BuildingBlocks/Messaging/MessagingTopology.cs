@@ -86,17 +86,24 @@ public static partial class MessagingTopology
         {
             // Each gateway process reads replies on a topic of its own, so a reply always reaches the
             // process that asked, however many replicas share the gateway's work (docs/adr/0003).
-            var instance = ReplyInstanceName();
-            opts.ListenToKafkaTopic(RepliesPrefix + instance)
+            opts.ListenToKafkaTopic(kafka.ReplyTopic)
                 .UseForReplies()
                 .BufferedInMemory()
-                .ExtendConsumerConfiguration(c => c.GroupId = $"gateway.{instance}");
+                .ExtendConsumerConfiguration(c => c.GroupId = kafka.ReplyTopic);
         }
 
         opts.DefaultRemoteInvocationTimeout = kafka.RequestTimeout;
-        opts.Services.AddSingleton(kafka);
-        opts.Services.AddHealthChecks().AddCheck<KafkaHealthCheck>("kafka", tags: [HealthEndpoints.ReadyTag]);
     }
+
+    /// <summary>The topics this process consumes: they must exist before its consumers subscribe.</summary>
+    public static IReadOnlyList<string> TopicsRead(HostRole role, KafkaSettings kafka) =>
+    [
+        .. role.Modules.SelectMany(m => Reads.TryGetValue(m, out var reads) ? reads.Topics : []),
+        .. role.Runs(Module.Gateway) ? [kafka.ReplyTopic] : Array.Empty<string>(),
+    ];
+
+    internal static string NewReplyTopic() =>
+        RepliesPrefix + $"{InvalidTopicCharacters().Replace(Environment.MachineName, "-")}-{Guid.NewGuid().ToString("N")[..8]}".ToLowerInvariant();
 
     /// <summary>The message records of every <c>Modular.*.Contracts</c> assembly beside the host.</summary>
     private static IEnumerable<Type> ContractTypes() =>
@@ -110,9 +117,6 @@ public static partial class MessagingTopology
         var match = ContractNamespace().Match(type.Namespace!);
         return (match.Groups["module"].Value.ToLowerInvariant(), match.Groups["events"].Success);
     }
-
-    private static string ReplyInstanceName() =>
-        $"{InvalidTopicCharacters().Replace(Environment.MachineName, "-")}-{Guid.NewGuid().ToString("N")[..8]}".ToLowerInvariant();
 
     [GeneratedRegex(@"^Modular\.(?<module>\w+)\.Contracts(?<events>\.Events)?$")]
     private static partial Regex ContractNamespace();

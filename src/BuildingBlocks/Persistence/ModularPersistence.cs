@@ -36,6 +36,9 @@ public static class ModularPersistence
         opts.Policies.UseDurableLocalQueues();
         opts.Policies.UseDurableInboxOnAllListeners();
         opts.Policies.UseDurableOutboxOnAllSendingEndpoints();
+        // In one process, one event reaches each module's queue as the same envelope: the inbox must tell
+        // them apart by destination, or the second module's copy would be dropped as a duplicate.
+        opts.Durability.MessageIdentity = MessageIdentity.IdAndDestination;
 
         opts.Services.AddHealthChecks()
             .AddNpgSql(connectionString, name: "postgres", tags: [HealthEndpoints.ReadyTag], timeout: HealthEndpoints.CheckTimeout);

@@ -1,3 +1,4 @@
+using Marten;
 using Microsoft.Extensions.DependencyInjection;
 using MimeKit;
 using Modular.BuildingBlocks.Configuration;
@@ -8,6 +9,8 @@ namespace Modular.Notifications;
 
 public static class NotificationsModule
 {
+    public const string Schema = "notifications";
+
     /// <summary>Runs the Notifications module in this process: its event handlers and its mail channel.</summary>
     public static WolverineOptions AddNotifications(this WolverineOptions opts, SettingsReader settings)
     {
@@ -17,6 +20,7 @@ public static class NotificationsModule
 
         opts.AddModularPersistence(settings);
         opts.Discovery.IncludeAssembly(typeof(NotificationsModule).Assembly);
+        opts.Services.ConfigureMarten(marten => marten.Schema.For<SentEmail>().DatabaseSchemaName(Schema));
         opts.Services.AddSingleton(new MailSettings(from));
         if (smtp is not null) opts.Services.AddSingleton<IMailSender>(new SmtpMailSender(smtp));
         else opts.Services.AddSingleton<IMailSender>(new MailDirectorySender(mailDir));

@@ -1,14 +1,16 @@
+using Marten;
 using Microsoft.Extensions.Logging;
 using MimeKit;
-using Modular.Users.Contracts;
 using Modular.Users.Contracts.Events;
 
 namespace Modular.Notifications;
 
 public static class UserRegisteredHandler
 {
-    public static async Task Handle(
-        UserRegistered registered, IMailSender mail, MailSettings settings, ILogger<UserRegistered> logger, CancellationToken ct)
+    public const string Template = "welcome";
+
+    public static async Task Handle(UserRegistered registered, IDocumentSession session, IMailSender mail, MailSettings settings,
+        ILogger<UserRegistered> logger, CancellationToken ct)
     {
         var message = new MimeMessage
         {
@@ -21,7 +23,6 @@ public static class UserRegisteredHandler
         message.From.Add(settings.From);
         message.To.Add(new MailboxAddress(registered.Name, registered.Email));
 
-        await mail.SendAsync(message, ct);
-        logger.LogInformation("Sent the welcome e-mail to user {UserId}", registered.UserId);
+        await mail.SendOnceAsync(session, logger, registered.EventId, Template, registered.UserId, message, ct);
     }
 }

@@ -35,7 +35,7 @@ public static class RegisterUserHandler
         user.PasswordHash = passwords.Hash(user, command.Password);
         session.Insert(user);
 
-        return (UserResult.Success(user.ToDetails()), new UserRegistered(user.Id, user.Email, user.Name, now));
+        return (UserResult.Success(user.ToDetails()), new UserRegistered(Guid.CreateVersion7(now), user.Id, user.Email, user.Name, now));
     }
 
     private static bool IsUniqueViolation(Exception e) => e switch

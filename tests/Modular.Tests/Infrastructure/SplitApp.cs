@@ -29,7 +29,7 @@ public sealed class SplitApp : ModularApp
     }
 
     /// <summary>Starts (or restarts) the service of <paramref name="modules"/> and waits until it is ready.</summary>
-    public async Task<HostProcess> StartServiceAsync(string modules)
+    private async Task<HostProcess> StartServiceAsync(string modules)
     {
         var settings = TestEnvironment.Split(modules, Mail.Port);
         settings["PORT"] = TestEnvironment.FreeTcpPort().ToString();
@@ -38,13 +38,18 @@ public sealed class SplitApp : ModularApp
         return process;
     }
 
-    public async Task RestartNotificationServiceAsync()
-    {
-        await NotificationService.DisposeAsync();
-        NotificationService = await StartServiceAsync("notifications");
-    }
-
+    /// <summary>Kills the process (SIGKILL): no graceful shutdown, as a crash would end it.</summary>
     public async Task StopNotificationServiceAsync() => await NotificationService.DisposeAsync();
+
+    public async Task StartNotificationServiceAsync() => NotificationService = await StartServiceAsync("notifications");
+
+    public async Task StopUserServiceAsync() => await UserService.DisposeAsync();
+
+    public async Task StartUserServiceAsync()
+    {
+        UserService = await StartServiceAsync("users");
+        await WaitUntilRequestsFlowAsync();
+    }
 
     /// <summary>
     /// Ready means a request goes through Kafka to user-service and back to each gateway: consumer groups

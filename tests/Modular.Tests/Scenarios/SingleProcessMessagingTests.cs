@@ -30,6 +30,17 @@ public sealed class SingleProcessMessagingTests(SingleProcessApp app) : Infrastr
         App.Mail.Messages.ShouldBeEmpty();
     }
 
+    [Fact]
+    public async Task the_same_UserRegistered_handled_twice_sends_one_email()
+    {
+        var registered = new UserRegistered(Guid.NewGuid(), Guid.NewGuid(), "twice@example.com", "Twice", DateTimeOffset.UtcNow);
+
+        await app.Host.InvokeMessageAndWaitAsync(registered);
+        await app.Host.InvokeMessageAndWaitAsync(registered);
+
+        App.Mail.To("twice@example.com").ShouldHaveSingleItem();
+    }
+
     private async Task<ITrackedSession> PostAndWaitAsync(object body, int expectedStatus) =>
         await app.Host.TrackActivity().Timeout(TimeSpan.FromSeconds(30))
             .ExecuteAndWaitAsync((Func<Wolverine.IMessageContext, Task>)(_ =>

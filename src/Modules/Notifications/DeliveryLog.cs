@@ -1,0 +1,43 @@
+using Marten;
+using Microsoft.Extensions.Logging;
+using MimeKit;
+
+namespace Modular.Notifications;
+
+/// <summary>
+/// One row per e-mail sent, keyed by the event that caused it and the template, in schema
+/// <c>notifications</c>. It commits with the handler's transaction (and the inbox's mark that the
+/// event was handled), so a redelivered event finds its row and sends nothing twice.
+/// </summary>
+public sealed class SentEmail
+{
+    public string Id { get; set; } = "";
+    public Guid EventId { get; set; }
+    public string Template { get; set; } = "";
+    public Guid UserId { get; set; }
+    public DateTimeOffset SentAt { get; set; }
+
+    public static string IdFor(Guid eventId, string template) => $"{template}:{eventId:N}";
+}
+
+public static class DeliveryLog
+{
+    /// <summary>
+    /// Sends <paramref name="message"/> unless the e-mail of this event and template was sent already.
+    /// <paramref name="session"/> must be the handler's own, which Wolverine commits after the handler.
+    /// </summary>
+    public static async Task SendOnceAsync(this IMailSender mail, IDocumentSession session, ILogger logger,
+        Guid eventId, string template, Guid userId, MimeMessage message, CancellationToken ct)
+    {
+        var id = SentEmail.IdFor(eventId, template);
+        if (await session.LoadAsync<SentEmail>(id, ct) is not null)
+        {
+            logger.LogInformation("The {Template} e-mail of event {EventId} was sent before; not sending it again", template, eventId);
+            return;
+        }
+
+        await mail.SendAsync(message, ct);
+        session.Insert(new SentEmail { Id = id, EventId = eventId, Template = template, UserId = userId, SentAt = DateTimeOffset.UtcNow });
+        logger.LogInformation("Sent the {Template} e-mail of event {EventId} to user {UserId}", template, eventId, userId);
+    }
+}

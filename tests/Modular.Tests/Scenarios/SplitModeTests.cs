@@ -1,0 +1,89 @@
+using Alba;
+using Modular.Gateway.Tokens;
+using Modular.Tests.Infrastructure;
+using Modular.Users.Contracts;
+using Npgsql;
+
+namespace Modular.Tests.Scenarios;
+
+/// <summary>What only the split topology has: replicas, a network between modules, processes that die.</summary>
+[Collection(SplitCollection.Name)]
+public sealed class SplitModeTests(SplitApp app) : Infrastructure.Scenarios(app)
+{
+    [Fact]
+    public async Task two_hundred_concurrent_requests_over_both_gateways_each_get_their_own_answer()
+    {
+        var users = new List<TokenPair>();
+        for (var i = 0; i < 10; i++) users.Add(await App.RegisterAsync($"user{i}@example.com", $"User {i}", App.Gateways[i % 2]));
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 200).Select(async i =>
+        {
+            var user = users[i % users.Count];
+            var result = await App.Gateways[i % 2].GetAsync("/api/v1/auth/me", 200, user.AccessToken);
+            return (Asked: user.User, Answer: await result.ReadAsJsonAsync<UserDetails>());
+        }));
+
+        foreach (var (asked, answer) in answers)
+        {
+            answer.ShouldNotBeNull().Id.ShouldBe(asked.Id);
+            answer.Email.ShouldBe(asked.Email);
+        }
+    }
+
+    [Fact]
+    public async Task a_request_without_a_reply_in_time_answers_504_and_is_not_acted_on_afterwards()
+    {
+        await app.StopUserServiceAsync();
+        try
+        {
+            var started = DateTime.UtcNow;
+            var result = await Gateway.PostJsonAsync("/api/v1/auth/register", new { email = "late@example.com", password = Api.Password }, 504);
+            result.ShouldBeProblem(504);
+            (DateTime.UtcNow - started).ShouldBeLessThan(TimeSpan.FromSeconds(15));
+        }
+        finally
+        {
+            await app.StartUserServiceAsync();
+        }
+
+        // The restarted user-service drops the expired request instead of registering the account behind the client's back.
+        await Gateway.PostJsonAsync("/api/v1/auth/login", new { email = "late@example.com", password = Api.Password }, 401);
+        await App.RegisterAsync("late@example.com");
+    }
+
+    [Fact]
+    public async Task killing_the_notification_service_while_events_flow_loses_and_duplicates_no_welcome_email()
+    {
+        const int registrations = 30;
+        var emails = Enumerable.Range(0, registrations).Select(i => $"burst{i}@example.com").ToArray();
+
+        var burst = Task.WhenAll(emails.Select((email, i) =>
+            App.Gateways[i % 2].PostJsonAsync("/api/v1/auth/register", new { email, password = Api.Password }, 201)));
+        await App.Mail.WaitUntilAsync(messages => messages.Count >= 3);
+        await app.StopNotificationServiceAsync(); // SIGKILL: no graceful shutdown
+        await burst;
+
+        await app.StartNotificationServiceAsync();
+        await App.Mail.WaitUntilAsync(_ => emails.All(e => App.Mail.To(e).Count > 0), TimeSpan.FromSeconds(120));
+        await WaitUntilNotificationInboxIsDrainedAsync();
+
+        foreach (var email in emails) App.Mail.To(email).Count.ShouldBe(1, email);
+        App.Mail.Messages.Count.ShouldBe(registrations);
+    }
+
+    /// <summary>The notification-service has handled every event it received: nothing is left in its durable inbox.</summary>
+    private static async Task WaitUntilNotificationInboxIsDrainedAsync()
+    {
+        await using var connection = new NpgsqlConnection(Modular.BuildingBlocks.Persistence.ModularPersistence.ParseDatabaseUrl(TestEnvironment.SplitDatabaseUrl));
+        await connection.OpenAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            await using var pending = new NpgsqlCommand(
+                "select count(*) from wolverine.wolverine_incoming_envelopes where status = 'Incoming'", connection);
+            if ((long)(await pending.ExecuteScalarAsync())! == 0) return;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("the notification-service inbox was not drained");
+            await Task.Delay(200);
+        }
+    }
+}
