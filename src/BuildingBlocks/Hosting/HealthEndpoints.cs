@@ -15,6 +15,9 @@ public static class HealthEndpoints
 {
     public const string ReadyTag = "ready";
 
+    /// <summary>Dependencies without which messaging cannot start at all (see <see cref="DependencyGate"/>).</summary>
+    public const string StartupTag = "startup";
+
     /// <summary>How long one dependency may take to answer before readiness calls it down.</summary>
     public static readonly TimeSpan CheckTimeout = TimeSpan.FromSeconds(3);
 

@@ -58,12 +58,15 @@ public static class ModularHost
         builder.Services.AddSingleton(role);
         if (role.Kafka is { } kafka)
         {
-            // Registered before Wolverine, so that its topics exist when Wolverine's listeners start.
             builder.Services.AddSingleton(kafka);
             builder.Services.AddSingleton<KafkaTopics>();
-            builder.Services.AddHostedService(sp => sp.GetRequiredService<KafkaTopics>());
-            builder.Services.AddHealthChecks().AddCheck<KafkaTopics>("kafka", tags: [HealthEndpoints.ReadyTag]);
+            builder.Services.AddHealthChecks()
+                .AddCheck<KafkaTopics>("kafka", tags: [HealthEndpoints.ReadyTag, HealthEndpoints.StartupTag]);
         }
+
+        // The web server must not wait for Wolverine, which waits for its dependencies (DependencyGate).
+        builder.Services.Configure<HostOptions>(host => host.ServicesStartConcurrently = true);
+        builder.Services.AddAsyncWolverineExtension<DependencyGate>();
         return role;
     }
 

@@ -1,7 +1,6 @@
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Modular.BuildingBlocks.Hosting;
 
@@ -9,11 +8,12 @@ namespace Modular.BuildingBlocks.Messaging;
 
 /// <summary>
 /// Makes sure the topics a process consumes exist. A consumer that subscribes to a missing topic only
-/// notices it much later, so a gateway's new replies topic must exist before its listener starts.
+/// notices it much later, so a gateway's new replies topic must exist before its listener starts: this
+/// check gates Wolverine's start (<see cref="DependencyGate"/>) and is part of readiness.
 /// Asking for a topic's metadata creates it where the broker auto-creates topics (the test broker does;
 /// so does Kafka with <c>auto.create.topics.enable</c>); otherwise it is created through the admin API.
 /// </summary>
-public sealed class KafkaTopics(HostRole role, KafkaSettings kafka, ILogger<KafkaTopics> logger) : IHostedService, IHealthCheck, IDisposable
+public sealed class KafkaTopics(HostRole role, KafkaSettings kafka, ILogger<KafkaTopics> logger) : IHealthCheck, IDisposable
 {
     private readonly IReadOnlyList<string> _topics = MessagingTopology.TopicsRead(role, kafka);
     private readonly Lazy<(IProducer<Null, Null> Producer, IAdminClient Admin)> _client = new(() =>
@@ -22,25 +22,6 @@ public sealed class KafkaTopics(HostRole role, KafkaSettings kafka, ILogger<Kafk
         var producer = new ProducerBuilder<Null, Null>(new ProducerConfig { BootstrapServers = kafka.Brokers }).Build();
         return (producer, new DependentAdminClientBuilder(producer.Handle).Build());
     });
-
-    /// <summary>Runs before Wolverine starts its listeners. It waits a little for Kafka, never forever: readiness reports the rest.</summary>
-    public async Task StartAsync(CancellationToken ct)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (!ct.IsCancellationRequested)
-        {
-            var missing = await Task.Run(Missing, ct);
-            if (missing.Count == 0) return;
-            if (DateTime.UtcNow > deadline)
-            {
-                logger.LogWarning("Kafka topics {Topics} are not available yet; this process is not ready until they are", missing);
-                return;
-            }
-            await Task.Delay(500, ct);
-        }
-    }
-
-    public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
 
     /// <summary>Ready when a broker answers and every topic this process reads exists.</summary>
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct) =>

@@ -29,7 +29,9 @@ public static class ModularPersistence
                 marten.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
             })
             .UseLightweightSessions()
-            .IntegrateWithWolverine(w => w.MessageStorageSchemaName = "wolverine");
+            // Each service keeps its own inbox, outbox and node records: services that share a database
+            // must not recover (and try to handle) each other's messages.
+            .IntegrateWithWolverine(w => w.MessageStorageSchemaName = MessageStorageSchema(opts.ServiceName));
 
         // With a message store, nothing a process receives or sends is lost if it stops: every local
         // queue, listener and sender goes through the durable inbox and outbox.
@@ -41,9 +43,12 @@ public static class ModularPersistence
         opts.Durability.MessageIdentity = MessageIdentity.IdAndDestination;
 
         opts.Services.AddHealthChecks()
-            .AddNpgSql(connectionString, name: "postgres", tags: [HealthEndpoints.ReadyTag], timeout: HealthEndpoints.CheckTimeout);
+            .AddNpgSql(connectionString, name: "postgres", tags: [HealthEndpoints.ReadyTag, HealthEndpoints.StartupTag], timeout: HealthEndpoints.CheckTimeout);
         return opts;
     }
+
+    public static string MessageStorageSchema(string serviceName) =>
+        "wolverine_" + new string(serviceName.Select(c => char.IsAsciiLetterOrDigit(c) ? c : '_').ToArray());
 
     /// <summary><c>postgres://user:pass@host:5432/db?sslmode=require</c>, or a plain Npgsql connection string.</summary>
     public static string ParseDatabaseUrl(string value)

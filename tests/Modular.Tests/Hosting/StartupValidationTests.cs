@@ -54,9 +54,7 @@ public sealed class StartupValidationTests
         environment["NODE_ENV"] = "production";
 
         await using var host = HostProcess.Start(environment);
-        await host.WaitUntilHealthyAsync($"http://127.0.0.1:{environment["PORT"]}/health", TimeSpan.FromSeconds(90));
-
-        host.Output.ShouldContain("Hosting environment: Production");
+        await host.WaitForOutputAsync("Hosting environment: Production", TimeSpan.FromSeconds(90));
     }
 
     [Fact]

@@ -27,6 +27,9 @@ public sealed class HostProcess : IAsyncDisposable
     public bool HasExited => _process.HasExited;
     public int ExitCode => _process.ExitCode;
 
+    /// <summary>Where the process's output is also written, for reading after a failed test.</summary>
+    public string LogFile { get; private init; } = "";
+
     public static HostProcess Start(IReadOnlyDictionary<string, string> environment)
     {
         var info = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "Modular.Host.dll")])
@@ -38,13 +41,50 @@ public sealed class HostProcess : IAsyncDisposable
         foreach (var name in ProjectVariables) info.Environment.Remove(name);
         foreach (var (name, value) in environment) info.Environment[name] = value;
 
-        var host = new HostProcess(new Process { StartInfo = info, EnableRaisingEvents = true });
-        host._process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (host._output) host._output.AppendLine(e.Data); };
-        host._process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (host._errors) host._errors.AppendLine(e.Data); };
+        var role = environment.TryGetValue("MODULES", out var modules) ? modules.Replace(',', '+') : "all";
+        var logFile = Path.Combine(AppContext.BaseDirectory, "logs", $"{role}-{DateTime.UtcNow:HHmmss.fff}.log");
+        Directory.CreateDirectory(Path.GetDirectoryName(logFile)!);
+        var host = new HostProcess(new Process { StartInfo = info, EnableRaisingEvents = true }) { LogFile = logFile };
+        host._process.OutputDataReceived += (_, e) => host.Append(host._output, e.Data);
+        host._process.ErrorDataReceived += (_, e) => host.Append(host._errors, e.Data);
         host._process.Start();
         host._process.BeginOutputReadLine();
         host._process.BeginErrorReadLine();
         return host;
+    }
+
+    private void Append(StringBuilder buffer, string? line)
+    {
+        if (line is null) return;
+        lock (buffer)
+        {
+            buffer.AppendLine(line);
+            File.AppendAllText(LogFile, line + Environment.NewLine);
+        }
+        Interlocked.Exchange(ref _newOutput, NewSignal()).TrySetResult();
+    }
+
+    private TaskCompletionSource _newOutput = NewSignal();
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Waits until the process has written <paramref name="text"/>, woken by each line it writes.</summary>
+    public async Task WaitForOutputAsync(string text, TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        while (true)
+        {
+            var next = _newOutput.Task;
+            if (Output.Contains(text) || Errors.Contains(text)) return;
+            try
+            {
+                await next.WaitAsync(cts.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"the process did not write '{text}':\n{Output}\n{Errors}");
+            }
+        }
     }
 
     /// <summary>Waits for the process to end by itself (start-up refusals do, within seconds).</summary>

@@ -52,6 +52,7 @@ public static class TestEnvironment
         // The test broker rebalances after a session timeout and holds empty fetches for the full wait.
         ["KAFKA_SESSION_TIMEOUT"] = "6s",
         ["KAFKA_FETCH_WAIT_MAX"] = "10ms",
+        ["Logging__LogLevel__Wolverine"] = "Information",
     };
 
     public static int FreeTcpPort()

@@ -1,4 +1,5 @@
 using Alba;
+using Modular.BuildingBlocks.Persistence;
 using Modular.Gateway.Tokens;
 using Modular.Tests.Infrastructure;
 using Modular.Users.Contracts;
@@ -74,13 +75,14 @@ public sealed class SplitModeTests(SplitApp app) : Infrastructure.Scenarios(app)
     /// <summary>The notification-service has handled every event it received: nothing is left in its durable inbox.</summary>
     private static async Task WaitUntilNotificationInboxIsDrainedAsync()
     {
-        await using var connection = new NpgsqlConnection(Modular.BuildingBlocks.Persistence.ModularPersistence.ParseDatabaseUrl(TestEnvironment.SplitDatabaseUrl));
+        await using var connection = new NpgsqlConnection(ModularPersistence.ParseDatabaseUrl(TestEnvironment.SplitDatabaseUrl));
         await connection.OpenAsync();
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (true)
         {
             await using var pending = new NpgsqlCommand(
-                "select count(*) from wolverine.wolverine_incoming_envelopes where status = 'Incoming'", connection);
+                $"select count(*) from {ModularPersistence.MessageStorageSchema("notification-service")}.wolverine_incoming_envelopes where status = 'Incoming'",
+                connection);
             if ((long)(await pending.ExecuteScalarAsync())! == 0) return;
             if (DateTime.UtcNow > deadline) throw new TimeoutException("the notification-service inbox was not drained");
             await Task.Delay(200);
