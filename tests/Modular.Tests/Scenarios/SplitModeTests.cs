@@ -1,4 +1,6 @@
 using Alba;
+using Confluent.Kafka;
+using Modular.BuildingBlocks.Messaging;
 using Modular.BuildingBlocks.Persistence;
 using Modular.Gateway.Tokens;
 using Modular.Tests.Infrastructure;
@@ -29,6 +31,31 @@ public sealed class SplitModeTests(SplitApp app) : Infrastructure.Scenarios(app)
             answer.ShouldNotBeNull().Id.ShouldBe(asked.Id);
             answer.Email.ShouldBe(asked.Email);
         }
+    }
+
+    [Fact]
+    public async Task user_events_on_kafka_are_keyed_by_user_id_so_one_users_events_share_a_partition()
+    {
+        var pair = await App.RegisterAsync("keyed@example.com");
+
+        using var consumer = new ConsumerBuilder<string, string>(new ConsumerConfig
+        {
+            BootstrapServers = TestEnvironment.KafkaBrokers,
+            GroupId = $"test-{Guid.NewGuid():N}",
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            EnableAutoCommit = false,
+        }).Build();
+        consumer.Subscribe(MessagingTopology.UserEvents);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        ConsumeResult<string, string>? registered = null;
+        while (registered is null && DateTime.UtcNow < deadline)
+        {
+            var next = consumer.Consume(TimeSpan.FromSeconds(1));
+            if (next?.Message.Value.Contains(pair.User.Id.ToString()) == true) registered = next;
+        }
+
+        registered.ShouldNotBeNull("the UserRegistered event was not found on users.events");
+        registered.Message.Key.ShouldBe(pair.User.Id.ToString());
     }
 
     [Fact]
