@@ -1,10 +1,37 @@
 namespace Modular.Users.Contracts;
 
-// Gateway -> Users requests, answered with a UserResult; on topic users.requests in split mode (see MessagingTopology).
+// Gateway -> Users requests; on topic users.requests in split mode (see MessagingTopology).
 // Full type names are the wire identity: keep the namespace.
 
+/// <summary>Answered with a <see cref="UserResult"/>: the new user, or <see cref="UserFailure.EmailTaken"/>.</summary>
 public sealed record RegisterUser(string Email, string Password, string? Name);
 
+/// <summary>Answered with a <see cref="UserResult"/>: the user, or <see cref="UserFailure.InvalidCredentials"/>.</summary>
 public sealed record VerifyCredentials(string Email, string Password);
 
+/// <summary>Answered with a <see cref="UserResult"/>: the user, or <see cref="UserFailure.NotFound"/>.</summary>
 public sealed record GetUser(Guid UserId);
+
+/// <summary>Answered with a <see cref="UserResult"/>: the updated user, or <see cref="UserFailure.NotFound"/>.</summary>
+public sealed record UpdateProfile(Guid UserId, string Name);
+
+/// <summary>
+/// Answered with a <see cref="UserResult"/>: the user, <see cref="UserFailure.InvalidCredentials"/> when the
+/// current password is wrong, or <see cref="UserFailure.NotFound"/>.
+/// </summary>
+public sealed record ChangePassword(Guid UserId, string CurrentPassword, string NewPassword);
+
+/// <summary>
+/// Sent, not invoked: nobody learns whether the account exists. If it does, Users creates a single-use
+/// reset token and publishes <see cref="Events.PasswordResetRequested"/>.
+/// </summary>
+public sealed record RequestPasswordReset(string Email);
+
+/// <summary>Answered with a <see cref="UserResult"/>: the user, or <see cref="UserFailure.InvalidToken"/>.</summary>
+public sealed record ResetPassword(string Token, string NewPassword);
+
+/// <summary>Answered with a <see cref="UserResult"/>: the deleted user, or <see cref="UserFailure.NotFound"/>.</summary>
+public sealed record DeleteUser(Guid UserId);
+
+/// <summary>Answered with a <see cref="UserPage"/>, ordered by creation time. Page is 1-based.</summary>
+public sealed record ListUsers(int Page, int PageSize);

@@ -15,6 +15,8 @@ public enum UserFailure
     EmailTaken,
     InvalidCredentials,
     NotFound,
+    /// <summary>A password-reset token that is unknown, expired or already used.</summary>
+    InvalidToken,
 }
 
 /// <summary>The reply to every Users request that yields a user: the user, or why not.</summary>
@@ -24,3 +26,6 @@ public sealed record UserResult(UserDetails? User, UserFailure? Failure)
 
     public static UserResult Failed(UserFailure failure) => new(null, failure);
 }
+
+/// <summary>The reply to <see cref="ListUsers"/>.</summary>
+public sealed record UserPage(IReadOnlyList<UserDetails> Items, int Page, int PageSize, long Total);
