@@ -1,10 +1,13 @@
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Modular.BuildingBlocks.Configuration;
 using Modular.BuildingBlocks.Hosting;
+using Modular.Gateway.Accounts;
 using Modular.Gateway.Auth;
+using Modular.Gateway.Http;
 using Modular.Gateway.Tokens;
 using Modular.Users.Contracts;
 using Scalar.AspNetCore;
@@ -16,8 +19,9 @@ namespace Modular.Gateway;
 public static class GatewayModule
 {
     public const string OpenApiDocument = "/api/docs/openapi.json";
+    private const string AdminPolicy = "admin";
 
-    /// <summary>Runs the Gateway module in this process: JWT authentication, the Redis token store, the HTTP API.</summary>
+    /// <summary>Runs the Gateway module in this process: JWT authentication, the Redis token store, rate limits, the HTTP API.</summary>
     public static WolverineOptions AddGateway(this WolverineOptions opts, SettingsReader settings)
     {
         var gateway = GatewaySettings.Read(settings);
@@ -28,8 +32,11 @@ public static class GatewayModule
         services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(gateway.Redis));
         services.AddSingleton<TokenStore>();
         services.AddSingleton<TokenIssuer>();
+        services.AddSingleton<SessionRevocation>();
         services.AddHealthChecks().AddRedis(sp => sp.GetRequiredService<IConnectionMultiplexer>(),
             name: "redis", tags: [HealthEndpoints.ReadyTag], timeout: HealthEndpoints.CheckTimeout);
+        services.Configure<KestrelServerOptions>(kestrel => kestrel.Limits.MaxRequestBodySize = GatewayPipeline.MaxBodyBytes);
+        services.AddGatewayRateLimits(gateway.Throttle);
 
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme)
             .AddJwtBearer(jwt =>
@@ -37,7 +44,7 @@ public static class GatewayModule
                 jwt.MapInboundClaims = false;
                 jwt.TokenValidationParameters = TokenIssuer.AccessValidation(gateway.Jwt);
             });
-        services.AddAuthorization();
+        services.AddAuthorizationBuilder().AddPolicy(AdminPolicy, policy => policy.RequireRole(GetAccount.AdminRole));
         services.AddOpenApi();
         return opts;
     }
@@ -45,19 +52,44 @@ public static class GatewayModule
     /// <summary>The HTTP API of spec section 3.</summary>
     public static WebApplication MapGateway(this WebApplication app)
     {
+        app.UseRedisAvailability();
+        app.UseBodyLimit();
+        app.UseRateLimiter();
         app.UseAuthentication();
+        app.UseMiddleware<SessionRevocation>();
         app.UseAuthorization();
 
         app.MapOpenApi(OpenApiDocument);
         app.MapScalarApiReference("/api/docs", scalar => scalar.WithOpenApiRoutePattern(OpenApiDocument).WithTitle("Modular API"));
 
         var auth = app.MapGroup("/api/v1/auth").WithTags("Auth");
-        auth.MapPost("/register", Register.Handle)
+        auth.MapPost("/register", Register.Handle).AddEndpointFilter(RateLimits.LimitPerEmail)
             .Produces<TokenPair>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict);
-        auth.MapPost("/login", Login.Handle)
+        auth.MapPost("/login", Login.Handle).AddEndpointFilter(RateLimits.LimitPerEmail)
             .Produces<TokenPair>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status401Unauthorized);
+        auth.MapPost("/refresh", Refresh.Handle)
+            .Produces<TokenPair>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status401Unauthorized);
+        auth.MapPost("/logout", Logout.Handle).RequireAuthorization()
+            .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status401Unauthorized);
         auth.MapGet("/me", Me.Handle).RequireAuthorization()
             .Produces<UserDetails>().ProducesProblem(StatusCodes.Status401Unauthorized);
+        auth.MapPost("/change-password", ChangePasswordEndpoint.Handle).RequireAuthorization()
+            .Produces(StatusCodes.Status204NoContent).ProducesValidationProblem().ProducesProblem(StatusCodes.Status401Unauthorized);
+        auth.MapPost("/forgot-password", ForgotPassword.Handle).AddEndpointFilter(RateLimits.LimitPerEmail)
+            .Produces(StatusCodes.Status202Accepted).ProducesValidationProblem();
+        auth.MapPost("/reset-password", ResetPasswordEndpoint.Handle)
+            .Produces(StatusCodes.Status204NoContent).ProducesValidationProblem();
+
+        var users = app.MapGroup("/api/v1/users").WithTags("Users").RequireAuthorization();
+        users.MapPatch("/me", UpdateMe.Handle)
+            .Produces<UserDetails>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status401Unauthorized);
+        users.MapDelete("/me", DeleteMe.Handle)
+            .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status401Unauthorized);
+        users.MapGet("/", ListAccounts.Handle).RequireAuthorization(AdminPolicy)
+            .Produces<UserPage>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden);
+        users.MapGet("/{id}", GetAccount.Handle)
+            .Produces<UserDetails>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 }

@@ -1,11 +1,12 @@
 using System.Text;
 using Modular.BuildingBlocks.Configuration;
+using Modular.Gateway.Http;
 using StackExchange.Redis;
 
 namespace Modular.Gateway;
 
 /// <summary>The gateway's variables of spec section 2.</summary>
-internal sealed record GatewaySettings(ConfigurationOptions Redis, JwtSettings Jwt)
+internal sealed record GatewaySettings(ConfigurationOptions Redis, JwtSettings Jwt, ThrottleSettings Throttle)
 {
     private const int MinimumSecretBytes = 32;
 
@@ -22,7 +23,11 @@ internal sealed record GatewaySettings(ConfigurationOptions Redis, JwtSettings J
             refreshSecret,
             settings.Optional("JWT_EXPIRES_IN", TimeSpan.FromMinutes(15), SettingParsers.Duration),
             settings.Optional("JWT_REFRESH_EXPIRES_IN", TimeSpan.FromDays(7), SettingParsers.Duration));
-        return new GatewaySettings(redis, jwt);
+        var throttle = new ThrottleSettings(
+            settings.Optional("THROTTLE_LIMIT", 100, SettingParsers.PositiveInt),
+            settings.Optional("THROTTLE_TTL", TimeSpan.FromSeconds(60), SettingParsers.Duration),
+            settings.Optional("AUTH_THROTTLE_LIMIT", 10, SettingParsers.PositiveInt));
+        return new GatewaySettings(redis, jwt, throttle);
     }
 
     private static byte[] Secret(string value) =>
@@ -38,7 +43,8 @@ internal sealed record GatewaySettings(ConfigurationOptions Redis, JwtSettings J
 
         var options = new ConfigurationOptions
         {
-            // Start and keep serving while Redis is away; requests that need it answer 503 meanwhile.
+            // Start and keep serving while Redis is away; a command waits at most AsyncTimeout for it, then
+            // the request answers 503.
             AbortOnConnectFail = false,
             ConnectTimeout = 2000,
             SyncTimeout = 2000,

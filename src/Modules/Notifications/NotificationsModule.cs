@@ -17,11 +17,12 @@ public static class NotificationsModule
         var smtp = settings.Optional<Uri?>("SMTP_URL", null, v => SettingParsers.AbsoluteUrl(v, "smtp", "smtps"), secret: true);
         var from = settings.Optional("MAIL_FROM", new MailboxAddress("Modular", "no-reply@modular.local"), ParseMailbox);
         var mailDir = settings.Optional("MAIL_DIR", Path.GetFullPath(".data/mail"), Path.GetFullPath);
+        var appBaseUrl = settings.Optional("APP_BASE_URL", new Uri("http://localhost:3000"), v => SettingParsers.AbsoluteUrl(v, "http", "https"));
 
         opts.AddModularPersistence(settings);
         opts.Discovery.IncludeAssembly(typeof(NotificationsModule).Assembly);
         opts.Services.ConfigureMarten(marten => marten.Schema.For<SentEmail>().DatabaseSchemaName(Schema));
-        opts.Services.AddSingleton(new MailSettings(from));
+        opts.Services.AddSingleton(new MailSettings(from, appBaseUrl));
         if (smtp is not null) opts.Services.AddSingleton<IMailSender>(new SmtpMailSender(smtp));
         else opts.Services.AddSingleton<IMailSender>(new MailDirectorySender(mailDir));
         return opts;
@@ -34,4 +35,9 @@ public static class NotificationsModule
 }
 
 /// <param name="From"><c>MAIL_FROM</c>: the sender of every e-mail.</param>
-public sealed record MailSettings(MailboxAddress From);
+/// <param name="AppBaseUrl"><c>APP_BASE_URL</c>: where the links in e-mails point (the web app, not this API).</param>
+public sealed record MailSettings(MailboxAddress From, Uri AppBaseUrl)
+{
+    /// <summary><paramref name="path"/> under <see cref="AppBaseUrl"/>, keeping any path the base has.</summary>
+    public string Link(string path) => AppBaseUrl.AbsoluteUri.TrimEnd('/') + "/" + path.TrimStart('/');
+}

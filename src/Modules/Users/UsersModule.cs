@@ -19,7 +19,13 @@ public static class UsersModule
         opts.AddModularPersistence(settings);
         opts.Discovery.IncludeAssembly(typeof(UsersModule).Assembly);
         opts.Services.ConfigureMarten(marten =>
-            marten.Schema.For<User>().DatabaseSchemaName(Schema).UniqueIndex(u => u.Email));
+        {
+            marten.Schema.For<User>().DatabaseSchemaName(Schema).UniqueIndex(u => u.Email);
+            // The version makes a reset token single-use even when two resets race (ResetPassword).
+            marten.Schema.For<PasswordResetToken>().DatabaseSchemaName(Schema)
+                .UseOptimisticConcurrency(true)
+                .Index(t => t.UserId);
+        });
         opts.Services.AddSingleton(new UsersSettings(adminEmails));
         opts.Services.AddSingleton<Passwords>();
         return opts;

@@ -40,6 +40,9 @@ public static class TestEnvironment
         ["ADMIN_EMAILS"] = AdminEmail,
         ["MODULES"] = "gateway,users,notifications",
         ["KAFKA_BROKERS"] = "", // in-process, whatever the environment of the test run says
+        // Scenarios all come from one client; the rate-limit tests start hosts with small limits of their own.
+        ["THROTTLE_LIMIT"] = "100000",
+        ["AUTH_THROTTLE_LIMIT"] = "100000",
     };
 
     /// <summary>The variables of one split-mode service of the test run; <paramref name="modules"/> picks the role.</summary>

@@ -7,7 +7,7 @@ using Wolverine;
 
 namespace Modular.Gateway.Auth;
 
-public sealed record LoginRequest(string? Email, string? Password);
+public sealed record LoginRequest(string? Email, string? Password) : IEmailRequest;
 
 internal static class Login
 {
@@ -23,7 +23,7 @@ internal static class Login
             return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Invalid credentials",
                 detail: "The e-mail or the password is wrong.");
 
-        return TypedResults.Ok(await tokens.IssueAsync(result.User, ct));
+        return TypedResults.Ok(await tokens.OpenSessionAsync(result.User));
     }
 
     private sealed class LoginValidator : AbstractValidator<LoginRequest>

@@ -7,7 +7,7 @@ using Wolverine;
 
 namespace Modular.Gateway.Auth;
 
-public sealed record RegisterRequest(string? Email, string? Password, string? Name);
+public sealed record RegisterRequest(string? Email, string? Password, string? Name) : IEmailRequest;
 
 internal static class Register
 {
@@ -21,10 +21,9 @@ internal static class Register
 
         var result = await bus.InvokeAsync<UserResult>(new RegisterUser(request.Email!, request.Password!, request.Name), ct);
         if (result.Failure == UserFailure.EmailTaken)
-            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "E-mail already registered",
-                detail: "An account with this e-mail address exists. Log in instead.");
+            return Problems.Conflict("E-mail already registered", "An account with this e-mail address exists. Log in instead.");
 
-        var pair = await tokens.IssueAsync(result.User!, ct);
+        var pair = await tokens.OpenSessionAsync(result.User!);
         return TypedResults.Created($"/api/v1/users/{pair.User.Id}", pair);
     }
 

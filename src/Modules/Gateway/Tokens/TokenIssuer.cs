@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Claims;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -6,53 +7,79 @@ using Modular.Users.Contracts;
 namespace Modular.Gateway.Tokens;
 
 /// <summary>
-/// Issues HS256 token pairs. The two kinds differ in key and in the <c>typ</c> header, so neither is
-/// ever accepted as the other. A refresh token carries a family id shared by every token rotated from
-/// the same login, which lets reuse of a rotated token revoke the whole family.
+/// Issues and reads HS256 token pairs. The two kinds differ in key and in the <c>typ</c> header, so
+/// neither is ever accepted as the other. Both carry the session (<c>fam</c>: the family of every
+/// refresh token rotated from one login) and the user's revocation generation (<c>gen</c>, see <see cref="TokenStore"/>).
 /// </summary>
 internal sealed class TokenIssuer(JwtSettings settings, TokenStore store, TimeProvider clock)
 {
     public const string AccessTokenType = "at+jwt";
     public const string RefreshTokenType = "rt+jwt";
     public const string FamilyClaim = "fam";
+    public const string GenerationClaim = "gen";
+    public const string RoleClaim = "role";
 
-    private static readonly JsonWebTokenHandler Handler = new() { SetDefaultTimesOnTokenCreation = false };
+    private static readonly JsonWebTokenHandler Handler = new() { SetDefaultTimesOnTokenCreation = false, MapInboundClaims = false };
 
-    public async Task<TokenPair> IssueAsync(UserDetails user, CancellationToken ct)
+    /// <summary>A new session (register, login): a new family.</summary>
+    public async Task<TokenPair> OpenSessionAsync(UserDetails user)
+    {
+        var family = NewId();
+        var refreshId = NewId();
+        var generation = await store.OpenSessionAsync(user.Id, family, refreshId, settings.RefreshLifetime);
+        return Pair(user, family, refreshId, generation);
+    }
+
+    /// <summary>The next pair of a session whose refresh token <paramref name="presented"/> was just rotated.</summary>
+    public TokenPair NextPair(UserDetails user, SessionClaims presented, string newRefreshId, long generation) =>
+        Pair(user, presented.Family, newRefreshId, generation);
+
+    /// <summary>Reads a refresh token: signed with the refresh key, of the refresh type, unexpired. Null otherwise.</summary>
+    public async Task<SessionClaims?> ReadRefreshTokenAsync(string token)
+    {
+        var result = await Handler.ValidateTokenAsync(token, Validation(settings.RefreshSecret, RefreshTokenType));
+        return result.IsValid ? SessionClaims.From(result.ClaimsIdentity) : null;
+    }
+
+    public static TokenValidationParameters AccessValidation(JwtSettings settings) => Validation(settings.AccessSecret, AccessTokenType);
+
+    public static string NewId() => Guid.NewGuid().ToString("N");
+
+    private TokenPair Pair(UserDetails user, string family, string refreshId, long generation)
     {
         var now = clock.GetUtcNow();
-        var refreshId = Guid.NewGuid().ToString("N");
-        var family = Guid.NewGuid().ToString("N");
-
+        var gen = generation.ToString(CultureInfo.InvariantCulture);
         var access = Create(settings.AccessSecret, AccessTokenType, now, settings.AccessLifetime,
         [
             new Claim(JwtRegisteredClaimNames.Sub, user.Id.ToString()),
             new Claim(JwtRegisteredClaimNames.Email, user.Email),
-            new Claim(JwtRegisteredClaimNames.Jti, Guid.NewGuid().ToString("N")),
-            .. user.Roles.Select(role => new Claim("role", role)),
+            new Claim(JwtRegisteredClaimNames.Jti, NewId()),
+            new Claim(FamilyClaim, family),
+            new Claim(GenerationClaim, gen, ClaimValueTypes.Integer64),
+            .. user.Roles.Select(role => new Claim(RoleClaim, role)),
         ]);
         var refresh = Create(settings.RefreshSecret, RefreshTokenType, now, settings.RefreshLifetime,
         [
             new Claim(JwtRegisteredClaimNames.Sub, user.Id.ToString()),
             new Claim(JwtRegisteredClaimNames.Jti, refreshId),
             new Claim(FamilyClaim, family),
+            new Claim(GenerationClaim, gen, ClaimValueTypes.Integer64),
         ]);
-
-        await store.RememberRefreshTokenAsync(refreshId, user.Id, family, settings.RefreshLifetime, ct);
         return new TokenPair(access, refresh, "Bearer", (int)settings.AccessLifetime.TotalSeconds, user);
     }
 
-    public static TokenValidationParameters AccessValidation(JwtSettings settings) => new()
+    private static TokenValidationParameters Validation(byte[] key, string type) => new()
     {
         ValidIssuer = JwtSettings.Issuer,
         ValidAudience = JwtSettings.Audience,
-        IssuerSigningKey = new SymmetricSecurityKey(settings.AccessSecret),
+        IssuerSigningKey = new SymmetricSecurityKey(key),
         ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
-        ValidTypes = [AccessTokenType],
+        ValidTypes = [type],
         RequireExpirationTime = true,
+        RequireSignedTokens = true,
         ClockSkew = TimeSpan.FromSeconds(5),
         NameClaimType = JwtRegisteredClaimNames.Sub,
-        RoleClaimType = "role",
+        RoleClaimType = RoleClaim,
     };
 
     private static string Create(byte[] key, string type, DateTimeOffset now, TimeSpan lifetime, Claim[] claims) =>
@@ -67,6 +94,28 @@ internal sealed class TokenIssuer(JwtSettings settings, TokenStore store, TimePr
             Subject = new ClaimsIdentity(claims),
             SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(key), SecurityAlgorithms.HmacSha256),
         });
+}
+
+/// <summary>What the gateway needs of a validated token: whose, which session, which token, which generation, until when.</summary>
+internal sealed record SessionClaims(Guid UserId, string Family, string TokenId, long Generation, DateTimeOffset ExpiresAt)
+{
+    /// <summary>Null when a claim is missing or malformed: such a token was not issued by this gateway's code.</summary>
+    public static SessionClaims? From(ClaimsIdentity identity)
+    {
+        var sub = identity.FindFirst(JwtRegisteredClaimNames.Sub)?.Value;
+        var family = identity.FindFirst(TokenIssuer.FamilyClaim)?.Value;
+        var jti = identity.FindFirst(JwtRegisteredClaimNames.Jti)?.Value;
+        var gen = identity.FindFirst(TokenIssuer.GenerationClaim)?.Value;
+        var exp = identity.FindFirst(JwtRegisteredClaimNames.Exp)?.Value;
+        return Guid.TryParse(sub, out var userId) && !string.IsNullOrEmpty(family) && !string.IsNullOrEmpty(jti)
+            && long.TryParse(gen, CultureInfo.InvariantCulture, out var generation)
+            && long.TryParse(exp, CultureInfo.InvariantCulture, out var expires)
+                ? new SessionClaims(userId, family, jti, generation, DateTimeOffset.FromUnixTimeSeconds(expires))
+                : null;
+    }
+
+    public static SessionClaims? From(ClaimsPrincipal principal) =>
+        principal.Identity is ClaimsIdentity { IsAuthenticated: true } identity ? From(identity) : null;
 }
 
 /// <summary>The body of a successful register, login or refresh.</summary>

@@ -1,30 +1,112 @@
-using Modular.BuildingBlocks.Http;
 using StackExchange.Redis;
 
 namespace Modular.Gateway.Tokens;
 
 /// <summary>
-/// The gateway's shared token state in Redis, so that every gateway replica agrees:
-/// <c>gateway:refresh:{jti}</c> holds each live refresh token (TTL = its lifetime).
+/// The gateway's token state in Redis, shared by every gateway replica. Each operation is one Lua
+/// script, so it is atomic: two concurrent refreshes with the same token cannot both win.
+/// <code>
+/// gateway:refresh:{jti}   live refresh token -> its session (family)     TTL refresh lifetime
+/// gateway:session:{fam}   a session's live refresh token id               TTL refresh lifetime
+/// gateway:revoked:{fam}   a revoked session (logout, reuse detected)      TTL refresh lifetime
+/// gateway:denied:{jti}    a logged-out access token                       TTL its remaining lifetime
+/// gateway:gen:{user}      the user's revocation mark: tokens issued under an older generation are revoked
+/// gateway:keep:{user}     the one session exempt from the last mark (the one that changed the password)
+/// </code>
+/// A generation counter rather than a timestamp: replicas' clocks and the one-second resolution of
+/// <c>iat</c> cannot make a token issued just after a revocation count as issued before it.
 /// </summary>
 internal sealed class TokenStore(IConnectionMultiplexer redis)
 {
     private const string Prefix = "gateway:";
 
-    public async Task RememberRefreshTokenAsync(string tokenId, Guid userId, string family, TimeSpan lifetime, CancellationToken ct)
-    {
-        await Redis(db => db.StringSetAsync($"{Prefix}refresh:{tokenId}", $"{userId:N}:{family}", lifetime));
-    }
+    public const long Revoked = -1;
+    public const long Reused = -2;
 
-    private async Task<T> Redis<T>(Func<IDatabase, Task<T>> command)
-    {
-        try
-        {
-            return await command(redis.GetDatabase());
-        }
-        catch (Exception e) when (e is RedisException or RedisTimeoutException)
-        {
-            throw new DependencyUnavailableException("Redis", e);
-        }
-    }
+    private const string OpenSessionScript = """
+        redis.call('SET', KEYS[2], ARGV[1], 'EX', ARGV[3])
+        redis.call('SET', KEYS[3], ARGV[2], 'EX', ARGV[3])
+        return tonumber(redis.call('GET', KEYS[1]) or '0')
+        """;
+
+    private const string RotateScript = """
+        if redis.call('EXISTS', KEYS[2]) == 1 then return -1 end
+        local gen = tonumber(redis.call('GET', KEYS[3]) or '0')
+        if tonumber(ARGV[1]) < gen and redis.call('GET', KEYS[4]) ~= ARGV[2] then return -1 end
+        if redis.call('DEL', KEYS[1]) == 0 then
+          -- Signed by us and unexpired, yet no longer live: a rotated token presented again. Revoke its family.
+          redis.call('SET', KEYS[2], '1', 'EX', ARGV[3])
+          local live = redis.call('GET', KEYS[5])
+          if live then redis.call('DEL', ARGV[5] .. 'refresh:' .. live) end
+          redis.call('DEL', KEYS[5])
+          return -2
+        end
+        redis.call('SET', KEYS[6], ARGV[2], 'EX', ARGV[3])
+        redis.call('SET', KEYS[5], ARGV[4], 'EX', ARGV[3])
+        return gen
+        """;
+
+    private const string AccessAllowedScript = """
+        if redis.call('EXISTS', KEYS[1], KEYS[2]) > 0 then return 0 end
+        local gen = tonumber(redis.call('GET', KEYS[3]) or '0')
+        if tonumber(ARGV[1]) >= gen then return 1 end
+        if redis.call('GET', KEYS[4]) == ARGV[2] then return 1 end
+        return 0
+        """;
+
+    private const string EndSessionScript = """
+        if ARGV[1] ~= '' then redis.call('SET', KEYS[1], '1', 'EX', ARGV[2]) end
+        redis.call('SET', KEYS[2], '1', 'EX', ARGV[3])
+        local live = redis.call('GET', KEYS[3])
+        if live then redis.call('DEL', ARGV[4] .. 'refresh:' .. live) end
+        redis.call('DEL', KEYS[3])
+        return 1
+        """;
+
+    private const string RevokeUserScript = """
+        redis.call('INCR', KEYS[1])
+        redis.call('EXPIRE', KEYS[1], ARGV[2])
+        if ARGV[1] == '' then redis.call('DEL', KEYS[2]) else redis.call('SET', KEYS[2], ARGV[1], 'EX', ARGV[2]) end
+        return 1
+        """;
+
+    /// <summary>Records a new session's first refresh token; returns the user's current revocation generation.</summary>
+    public async Task<long> OpenSessionAsync(Guid userId, string family, string refreshId, TimeSpan lifetime) =>
+        (long)await Run(OpenSessionScript,
+            [Key("gen", userId), Key("refresh", refreshId), Key("session", family)],
+            [family, refreshId, Seconds(lifetime)]);
+
+    /// <summary>
+    /// Replaces refresh token <paramref name="refreshId"/> by <paramref name="newRefreshId"/>, atomically.
+    /// Returns the user's current generation, <see cref="Revoked"/>, or <see cref="Reused"/> (the family is now revoked).
+    /// </summary>
+    public async Task<long> RotateAsync(SessionClaims token, string newRefreshId, TimeSpan lifetime) =>
+        (long)await Run(RotateScript,
+            [
+                Key("refresh", token.TokenId), Key("revoked", token.Family), Key("gen", token.UserId), Key("keep", token.UserId),
+                Key("session", token.Family), Key("refresh", newRefreshId),
+            ],
+            [token.Generation, token.Family, Seconds(lifetime), newRefreshId, Prefix]);
+
+    public async Task<bool> IsAccessAllowedAsync(SessionClaims token) =>
+        (long)await Run(AccessAllowedScript,
+            [Key("denied", token.TokenId), Key("revoked", token.Family), Key("gen", token.UserId), Key("keep", token.UserId)],
+            [token.Generation, token.Family]) == 1;
+
+    /// <summary>Ends a session: its refresh family is revoked and, when given, the access token denied until it expires.</summary>
+    public async Task EndSessionAsync(string family, string? accessTokenId, TimeSpan accessRemaining, TimeSpan refreshLifetime) =>
+        await Run(EndSessionScript,
+            [Key("denied", accessTokenId ?? "-"), Key("revoked", family), Key("session", family)],
+            [accessTokenId ?? "", Seconds(accessRemaining), Seconds(refreshLifetime), Prefix]);
+
+    /// <summary>Revokes every session of the user issued so far, except <paramref name="keepFamily"/> when given.</summary>
+    public async Task RevokeUserSessionsAsync(Guid userId, string? keepFamily, TimeSpan refreshLifetime) =>
+        await Run(RevokeUserScript, [Key("gen", userId), Key("keep", userId)], [keepFamily ?? "", Seconds(refreshLifetime)]);
+
+    private async Task<RedisResult> Run(string script, RedisKey[] keys, RedisValue[] values) =>
+        await redis.GetDatabase().ScriptEvaluateAsync(script, keys, values);
+
+    private static RedisKey Key(string kind, object id) => $"{Prefix}{kind}:{id}";
+
+    private static long Seconds(TimeSpan span) => Math.Max(1, (long)Math.Ceiling(span.TotalSeconds));
 }

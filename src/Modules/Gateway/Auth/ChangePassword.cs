@@ -1,0 +1,41 @@
+using System.Security.Claims;
+using FluentValidation;
+using Microsoft.AspNetCore.Http;
+using Modular.Gateway.Http;
+using Modular.Gateway.Tokens;
+using Modular.Users.Contracts;
+using Wolverine;
+
+namespace Modular.Gateway.Auth;
+
+public sealed record ChangePasswordRequest(string? CurrentPassword, string? NewPassword);
+
+internal static class ChangePasswordEndpoint
+{
+    private static readonly Validator Rules = new();
+
+    public static async Task<IResult> Handle(
+        ChangePasswordRequest request, ClaimsPrincipal principal, IMessageBus bus, TokenStore store, JwtSettings settings, CancellationToken ct)
+    {
+        if (Rules.Validate(request) is { IsValid: false } invalid) return invalid.ToProblem();
+
+        var session = principal.Session();
+        var result = await bus.InvokeAsync<UserResult>(new ChangePassword(session.UserId, request.CurrentPassword!, request.NewPassword!), ct);
+        if (result.Failure == UserFailure.InvalidCredentials) return Problems.Invalid("currentPassword", "The current password is wrong.");
+        if (result.User is null) return Problems.AccountGone();
+
+        // Whoever knew the old password is signed out everywhere but here.
+        await store.RevokeUserSessionsAsync(session.UserId, keepFamily: session.Family, settings.RefreshLifetime);
+        return TypedResults.NoContent();
+    }
+
+    private sealed class Validator : AbstractValidator<ChangePasswordRequest>
+    {
+        public Validator()
+        {
+            RuleFor(r => r.CurrentPassword).NotEmpty().WithMessage("The current password is required.")
+                .MaximumLength(Validation.MaxPasswordLength);
+            RuleFor(r => r.NewPassword).ValidNewPassword();
+        }
+    }
+}

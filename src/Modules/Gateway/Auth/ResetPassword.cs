@@ -1,0 +1,36 @@
+using FluentValidation;
+using Microsoft.AspNetCore.Http;
+using Modular.Gateway.Http;
+using Modular.Gateway.Tokens;
+using Modular.Users.Contracts;
+using Wolverine;
+
+namespace Modular.Gateway.Auth;
+
+public sealed record ResetPasswordRequest(string? Token, string? NewPassword);
+
+internal static class ResetPasswordEndpoint
+{
+    private static readonly Validator Rules = new();
+
+    public static async Task<IResult> Handle(
+        ResetPasswordRequest request, IMessageBus bus, TokenStore store, JwtSettings settings, CancellationToken ct)
+    {
+        if (Rules.Validate(request) is { IsValid: false } invalid) return invalid.ToProblem();
+
+        var result = await bus.InvokeAsync<UserResult>(new ResetPassword(request.Token!, request.NewPassword!), ct);
+        if (result.User is not { } user) return Problems.Invalid("token", "The reset token is invalid, expired or already used.");
+
+        await store.RevokeUserSessionsAsync(user.Id, keepFamily: null, settings.RefreshLifetime);
+        return TypedResults.NoContent();
+    }
+
+    private sealed class Validator : AbstractValidator<ResetPasswordRequest>
+    {
+        public Validator()
+        {
+            RuleFor(r => r.Token).NotEmpty().WithMessage("The reset token is required.").MaximumLength(200);
+            RuleFor(r => r.NewPassword).ValidNewPassword();
+        }
+    }
+}

@@ -1,0 +1,21 @@
+using Marten;
+using Modular.Users.Contracts;
+using Modular.Users.Contracts.Events;
+
+namespace Modular.Users;
+
+public static class DeleteUserHandler
+{
+    // A hard delete: the e-mail is free to register again, and nothing of the account stays behind.
+    public static async Task<(UserResult, UserDeleted?)> Handle(DeleteUser command, IDocumentSession session, CancellationToken ct)
+    {
+        if (await session.LoadAsync<User>(command.UserId, ct) is not { } user)
+            return (UserResult.Failed(UserFailure.NotFound), null);
+
+        session.Delete(user);
+        session.DeleteWhere<PasswordResetToken>(t => t.UserId == user.Id);
+
+        var now = DateTimeOffset.UtcNow;
+        return (UserResult.Success(user.ToDetails()), new UserDeleted(Guid.CreateVersion7(now), user.Id, user.Email, user.Name, now));
+    }
+}

@@ -1,0 +1,42 @@
+using JasperFx;
+using Marten;
+using Modular.Users.Contracts;
+using Modular.Users.Contracts.Events;
+using Wolverine.ErrorHandling;
+using Wolverine.Runtime.Handlers;
+
+namespace Modular.Users;
+
+public static class ResetPasswordHandler
+{
+    // Two concurrent resets with one token both find it unused; the token's version stops the second
+    // at commit, and its retry finds the token used and answers InvalidToken.
+    public static void Configure(HandlerChain chain) =>
+        chain.OnException(IsConcurrencyConflict).RetryTimes(2);
+
+    public static async Task<(UserResult, UserPasswordChanged?)> Handle(
+        ResetPassword command, IDocumentSession session, Passwords passwords, CancellationToken ct)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var reset = await session.LoadAsync<PasswordResetToken>(PasswordResetToken.HashOf(command.Token), ct);
+        if (reset is null || !reset.IsUsableAt(now) || await session.LoadAsync<User>(reset.UserId, ct) is not { } user)
+            return (UserResult.Failed(UserFailure.InvalidToken), null);
+
+        user.PasswordHash = passwords.Hash(user, command.NewPassword);
+        user.UpdatedAt = now;
+        session.Store(user);
+        reset.UsedAt = now;
+        session.Store(reset);
+        session.DeleteWhere<PasswordResetToken>(t => t.UserId == user.Id && t.Id != reset.Id);
+
+        return (UserResult.Success(user.ToDetails()),
+            new UserPasswordChanged(Guid.CreateVersion7(now), user.Id, user.Email, user.Name, now));
+    }
+
+    private static bool IsConcurrencyConflict(Exception e) => e switch
+    {
+        ConcurrencyException => true,
+        { InnerException: { } inner } => IsConcurrencyConflict(inner),
+        _ => false,
+    };
+}

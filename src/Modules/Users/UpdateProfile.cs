@@ -1,0 +1,21 @@
+using Marten;
+using Modular.Users.Contracts;
+using Modular.Users.Contracts.Events;
+
+namespace Modular.Users;
+
+public static class UpdateProfileHandler
+{
+    public static async Task<(UserResult, UserProfileUpdated?)> Handle(UpdateProfile command, IDocumentSession session, CancellationToken ct)
+    {
+        if (await session.LoadAsync<User>(command.UserId, ct) is not { } user)
+            return (UserResult.Failed(UserFailure.NotFound), null);
+
+        var now = DateTimeOffset.UtcNow;
+        user.Name = command.Name.Trim();
+        user.UpdatedAt = now;
+        session.Store(user);
+
+        return (UserResult.Success(user.ToDetails()), new UserProfileUpdated(Guid.CreateVersion7(now), user.Id, user.Name, now));
+    }
+}
