@@ -19,6 +19,28 @@ public static class Api
         return pair;
     }
 
+    public static async Task<TokenPair> LoginAsync(this IAlbaHost gateway, string email, string password = Password) =>
+        (await (await gateway.PostJsonAsync("/api/v1/auth/login", new { email, password }, 200)).ReadAsJsonAsync<TokenPair>())!;
+
+    public static async Task<IScenarioResult> RefreshAsync(this IAlbaHost gateway, string refreshToken, int expectedStatus) =>
+        await gateway.PostJsonAsync("/api/v1/auth/refresh", new { refreshToken }, expectedStatus);
+
+    /// <summary>Sends <paramref name="body"/> (or none) with <paramref name="method"/>, as the bearer of <paramref name="accessToken"/>.</summary>
+    public static async Task<IScenarioResult> SendAsync(this IAlbaHost gateway, HttpMethod method, string url, string? accessToken,
+        object? body, int expectedStatus) =>
+        await gateway.Scenario(s =>
+        {
+            switch (method.Method)
+            {
+                case "GET": s.Get.Url(url); break;
+                case "DELETE": s.Delete.Url(url); break;
+                case "PATCH": s.Patch.Json(body ?? new { }).ToUrl(url); break;
+                default: s.Post.Json(body ?? new { }).ToUrl(url); break;
+            }
+            if (accessToken is not null) s.WithRequestHeader("Authorization", $"Bearer {accessToken}");
+            s.StatusCodeShouldBe(expectedStatus);
+        });
+
     public static async Task<IScenarioResult> PostJsonAsync(this IAlbaHost host, string url, object body, int expectedStatus) =>
         await host.Scenario(s =>
         {

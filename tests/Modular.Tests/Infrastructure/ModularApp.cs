@@ -49,6 +49,12 @@ public abstract class ModularApp : IAsyncLifetime
         Mail.Clear();
     }
 
+    /// <summary>
+    /// Another gateway of this mode with some settings changed (small rate limits, a Redis that goes away);
+    /// the caller disposes it.
+    /// </summary>
+    public abstract Task<IAlbaHost> StartGatewayAsync(Action<Dictionary<string, string>> change);
+
     protected static async Task<IAlbaHost> StartGatewayAsync(IReadOnlyDictionary<string, string> settings) =>
         await AlbaHost.For<Program>(web =>
         {

@@ -17,6 +17,13 @@ public sealed class SingleProcessApp : ModularApp
 
     public override async Task InitializeAsync() => _host = await StartGatewayAsync(TestEnvironment.SingleProcess(Mail.Port));
 
+    public override Task<IAlbaHost> StartGatewayAsync(Action<Dictionary<string, string>> change)
+    {
+        var settings = TestEnvironment.SingleProcess(Mail.Port);
+        change(settings);
+        return StartGatewayAsync(settings);
+    }
+
     public override async Task DisposeAsync()
     {
         await _host.DisposeAsync();

@@ -75,6 +75,13 @@ public sealed class SplitApp : ModularApp
         }
     }
 
+    public override Task<IAlbaHost> StartGatewayAsync(Action<Dictionary<string, string>> change)
+    {
+        var settings = TestEnvironment.Split("gateway", Mail.Port);
+        change(settings);
+        return StartGatewayAsync(settings);
+    }
+
     public override async Task DisposeAsync()
     {
         foreach (var gateway in _gateways) await gateway.DisposeAsync();

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Modular.Gateway.Http;
 using Modular.Gateway.Tokens;
@@ -9,10 +10,23 @@ public sealed record LogoutRequest(string? RefreshToken);
 
 internal static class Logout
 {
-    /// <summary>Ends the session of the access token (and of the refresh token, if it names another of the user's sessions).</summary>
+    /// <summary>
+    /// Ends the session of the access token (and of the refresh token, if it names another of the user's
+    /// sessions). The body is optional, so it is read here rather than bound: a bodiless POST is fine.
+    /// </summary>
     public static async Task<IResult> Handle(
-        LogoutRequest? request, ClaimsPrincipal principal, TokenIssuer tokens, TokenStore store, JwtSettings settings, TimeProvider clock)
+        HttpRequest http, ClaimsPrincipal principal, TokenIssuer tokens, TokenStore store, JwtSettings settings, TimeProvider clock)
     {
+        LogoutRequest? request;
+        try
+        {
+            request = http.HasJsonContentType() ? await http.ReadFromJsonAsync<LogoutRequest>(http.HttpContext.RequestAborted) : null;
+        }
+        catch (JsonException)
+        {
+            return Problems.Invalid("body", "The request body is not valid JSON for this endpoint.");
+        }
+
         var session = principal.Session();
         await store.EndSessionAsync(session.Family, session.TokenId, session.ExpiresAt - clock.GetUtcNow(), settings.RefreshLifetime);
 

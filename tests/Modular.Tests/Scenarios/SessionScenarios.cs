@@ -1,0 +1,128 @@
+using Alba;
+using Modular.Gateway.Tokens;
+using Modular.Tests.Infrastructure;
+
+namespace Modular.Tests.Scenarios;
+
+/// <summary>Refresh rotation, reuse detection and logout: the token rules of spec section 3.</summary>
+public abstract class SessionScenarios(ModularApp app) : Infrastructure.Scenarios(app)
+{
+    private static readonly HttpMethod Post = HttpMethod.Post;
+
+    [Fact]
+    public async Task refresh_returns_a_new_pair_and_the_old_refresh_token_is_dead()
+    {
+        var first = await App.RegisterAsync("rita@example.com");
+
+        var second = (await (await Gateway.RefreshAsync(first.RefreshToken, 200)).ReadAsJsonAsync<TokenPair>())!;
+
+        second.RefreshToken.ShouldNotBe(first.RefreshToken);
+        second.User.Id.ShouldBe(first.User.Id);
+        await Gateway.GetAsync("/api/v1/auth/me", 200, second.AccessToken);
+        (await Gateway.RefreshAsync(first.RefreshToken, 401)).ShouldBeProblem(401);
+    }
+
+    [Fact]
+    public async Task refresh_with_a_rotated_token_revokes_the_family()
+    {
+        var first = await App.RegisterAsync("sam@example.com");
+        var second = (await (await Gateway.RefreshAsync(first.RefreshToken, 200)).ReadAsJsonAsync<TokenPair>())!;
+        var otherSession = await Gateway.LoginAsync("sam@example.com");
+
+        await Gateway.RefreshAsync(first.RefreshToken, 401); // reuse: someone holds a stolen copy
+
+        await Gateway.RefreshAsync(second.RefreshToken, 401);
+        await Gateway.GetAsync("/api/v1/auth/me", 401, second.AccessToken);
+        await Gateway.GetAsync("/api/v1/auth/me", 200, otherSession.AccessToken);
+        await Gateway.RefreshAsync(otherSession.RefreshToken, 200);
+    }
+
+    [Fact]
+    public async Task concurrent_refreshes_with_the_same_token_through_every_gateway_let_exactly_one_win()
+    {
+        var pair = await App.RegisterAsync("tina@example.com");
+
+        var attempts = await Task.WhenAll(Enumerable.Range(0, 10).Select(i => App.Gateways[i % App.Gateways.Count].Scenario(s =>
+        {
+            s.Post.Json(new { refreshToken = pair.RefreshToken }).ToUrl("/api/v1/auth/refresh");
+            s.IgnoreStatusCode();
+        })));
+
+        var statuses = attempts.Select(a => a.Context.Response.StatusCode).ToArray();
+        statuses.Count(s => s == 200).ShouldBe(1, string.Join(",", statuses));
+        statuses.Count(s => s == 401).ShouldBe(9, string.Join(",", statuses));
+    }
+
+    [Fact]
+    public async Task an_access_token_is_never_accepted_as_a_refresh_token()
+    {
+        var pair = await App.RegisterAsync("uma@example.com");
+        await Gateway.RefreshAsync(pair.AccessToken, 401);
+        await Gateway.GetAsync("/api/v1/auth/me", 401, pair.RefreshToken);
+    }
+
+    [Theory]
+    [InlineData("not a token")]
+    [InlineData("a.b.c")]
+    public async Task refresh_with_a_garbage_token_is_401(string token)
+    {
+        (await Gateway.RefreshAsync(token, 401)).ShouldBeProblem(401);
+    }
+
+    [Fact]
+    public async Task refresh_without_a_token_is_400()
+    {
+        var problem = (await Gateway.PostJsonAsync("/api/v1/auth/refresh", new { }, 400)).ShouldBeProblem(400);
+        problem.GetProperty("errors").TryGetProperty("refreshToken", out _).ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task logout_denies_the_access_token_and_revokes_its_refresh_family_but_not_other_sessions()
+    {
+        var session = await App.RegisterAsync("vera@example.com");
+        var other = await Gateway.LoginAsync("vera@example.com");
+
+        await Gateway.SendAsync(Post, "/api/v1/auth/logout", session.AccessToken, new { refreshToken = session.RefreshToken }, 204);
+
+        await Gateway.GetAsync("/api/v1/auth/me", 401, session.AccessToken);
+        await Gateway.RefreshAsync(session.RefreshToken, 401);
+        await Gateway.GetAsync("/api/v1/auth/me", 200, other.AccessToken);
+    }
+
+    [Fact]
+    public async Task logout_without_a_body_ends_the_session_of_the_access_token()
+    {
+        var session = await App.RegisterAsync("wade@example.com");
+
+        await Gateway.Scenario(s =>
+        {
+            s.Post.Url("/api/v1/auth/logout");
+            s.WithRequestHeader("Authorization", $"Bearer {session.AccessToken}");
+            s.StatusCodeShouldBe(204);
+        });
+
+        await Gateway.RefreshAsync(session.RefreshToken, 401);
+    }
+
+    [Fact]
+    public async Task logout_on_one_gateway_is_honoured_by_every_gateway()
+    {
+        var session = await App.RegisterAsync("xena@example.com");
+
+        await App.Gateways[^1].SendAsync(Post, "/api/v1/auth/logout", session.AccessToken, new { }, 204);
+
+        foreach (var gateway in App.Gateways) await gateway.GetAsync("/api/v1/auth/me", 401, session.AccessToken);
+    }
+
+    [Fact]
+    public async Task logout_without_a_token_is_401()
+    {
+        (await Gateway.SendAsync(Post, "/api/v1/auth/logout", null, new { }, 401)).ShouldBeProblem(401);
+    }
+}
+
+[Collection(SingleProcessCollection.Name)]
+public sealed class SessionsInSingleProcess(SingleProcessApp app) : SessionScenarios(app);
+
+[Collection(SplitCollection.Name)]
+public sealed class SessionsInSplitMode(SplitApp app) : SessionScenarios(app);
