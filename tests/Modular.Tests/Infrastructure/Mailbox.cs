@@ -22,6 +22,10 @@ public sealed class Mailbox : IDisposable
 
     public void Clear() => _server.ClearReceivedEmail();
 
+    /// <summary>The decoded text of an e-mail, whatever its transfer encoding.</summary>
+    public static string Text(SmtpMessage message) =>
+        MimeKit.MimeMessage.Load(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(message.Data))).TextBody ?? "";
+
     /// <summary>Waits until <paramref name="condition"/> holds for the received messages, woken by each arrival.</summary>
     public async Task<IReadOnlyList<SmtpMessage>> WaitUntilAsync(Func<IReadOnlyList<SmtpMessage>, bool> condition, TimeSpan? timeout = null)
     {
