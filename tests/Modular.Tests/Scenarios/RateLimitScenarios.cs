@@ -1,0 +1,86 @@
+using System.Net;
+using Alba;
+using Modular.Tests.Infrastructure;
+
+namespace Modular.Tests.Scenarios;
+
+/// <summary>Limits counted in Redis hold across every gateway of the mode (two replicas in split mode).</summary>
+public abstract class RateLimitScenarios(ModularApp app) : Infrastructure.Scenarios(app)
+{
+    private const int Limit = 6;
+    private const int AuthLimit = 3;
+
+    [Fact]
+    public async Task requests_over_THROTTLE_LIMIT_from_one_ip_are_429_with_retry_after_whichever_gateway_they_reach()
+    {
+        var gateways = await StartGatewaysAsync();
+        try
+        {
+            var client = IPAddress.Parse("203.0.113.7");
+            for (var i = 0; i < Limit; i++) await Me(gateways[i % gateways.Length], client, 401);
+
+            var rejected = await Me(gateways[Limit % gateways.Length], client, 429);
+
+            rejected.ShouldBeProblem(429);
+            int.Parse(rejected.Context.Response.Headers.RetryAfter.ToString()).ShouldBeInRange(1, 60);
+            rejected.Context.Response.Headers["RateLimit-Limit"].ToString().ShouldBe(Limit.ToString());
+            rejected.Context.Response.Headers["RateLimit-Remaining"].ToString().ShouldBe("0");
+            await Me(gateways[0], IPAddress.Parse("203.0.113.8"), 401); // another client still has its allowance
+        }
+        finally
+        {
+            foreach (var gateway in gateways) await gateway.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task login_attempts_over_AUTH_THROTTLE_LIMIT_are_429_per_ip_and_per_email()
+    {
+        var gateways = await StartGatewaysAsync();
+        try
+        {
+            var attacker = IPAddress.Parse("198.51.100.1");
+            for (var i = 0; i < AuthLimit; i++) await Login(gateways[i % gateways.Length], attacker, $"victim{i}@example.com", 401);
+            (await Login(gateways[^1], attacker, "someone-else@example.com", 429)).ShouldBeProblem(429);
+
+            // One address tried from many IPs: each IP is fresh, the address is not.
+            for (var i = 0; i < AuthLimit; i++) await Login(gateways[i % gateways.Length], IPAddress.Parse($"192.0.2.{i + 1}"), "target@example.com", 401);
+            (await Login(gateways[0], IPAddress.Parse("192.0.2.99"), "TARGET@example.com", 429)).ShouldBeProblem(429);
+        }
+        finally
+        {
+            foreach (var gateway in gateways) await gateway.DisposeAsync();
+        }
+    }
+
+    /// <summary>Every gateway of the mode, with small limits.</summary>
+    private async Task<IAlbaHost[]> StartGatewaysAsync() =>
+        await Task.WhenAll(App.Gateways.Select(_ => App.StartGatewayAsync(settings =>
+        {
+            settings["THROTTLE_LIMIT"] = Limit.ToString();
+            settings["AUTH_THROTTLE_LIMIT"] = AuthLimit.ToString();
+            settings["THROTTLE_TTL"] = "60s";
+        })));
+
+    private static Task<IScenarioResult> Me(IAlbaHost gateway, IPAddress client, int expectedStatus) =>
+        gateway.Scenario(s =>
+        {
+            s.Get.Url("/api/v1/auth/me");
+            s.ConfigureHttpContext(c => c.Connection.RemoteIpAddress = client);
+            s.StatusCodeShouldBe(expectedStatus);
+        });
+
+    private static Task<IScenarioResult> Login(IAlbaHost gateway, IPAddress client, string email, int expectedStatus) =>
+        gateway.Scenario(s =>
+        {
+            s.Post.Json(new { email, password = "wrong password" }).ToUrl("/api/v1/auth/login");
+            s.ConfigureHttpContext(c => c.Connection.RemoteIpAddress = client);
+            s.StatusCodeShouldBe(expectedStatus);
+        });
+}
+
+[Collection(SingleProcessCollection.Name)]
+public sealed class RateLimitsInSingleProcess(SingleProcessApp app) : RateLimitScenarios(app);
+
+[Collection(SplitCollection.Name)]
+public sealed class RateLimitsInSplitMode(SplitApp app) : RateLimitScenarios(app);
