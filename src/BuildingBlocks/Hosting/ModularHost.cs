@@ -9,6 +9,7 @@ using Microsoft.Extensions.Hosting;
 using Modular.BuildingBlocks.Configuration;
 using Modular.BuildingBlocks.Http;
 using Modular.BuildingBlocks.Messaging;
+using Prometheus;
 using Wolverine;
 
 namespace Modular.BuildingBlocks.Hosting;
@@ -88,7 +89,9 @@ public static class ModularHost
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseHttpMetrics(); // request durations and status codes per route, on /metrics
         app.MapHealthEndpoints();
+        app.MapMetrics("/metrics");
         return app;
     }
 

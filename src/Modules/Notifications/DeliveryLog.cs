@@ -36,7 +36,16 @@ public static class DeliveryLog
             return;
         }
 
-        await mail.SendAsync(message, ct);
+        try
+        {
+            await mail.SendAsync(message, ct);
+        }
+        catch (Exception e) when (MailFailure.Classify(template, e) is { } failure)
+        {
+            MailMetrics.Failed.WithLabels(template, failure is PermanentMailFailure ? "permanent" : "transient").Inc();
+            throw failure; // the error policies of NotificationsModule retry or dead-letter it
+        }
+        MailMetrics.Sent.WithLabels(template).Inc();
         session.Insert(new SentEmail { Id = id, EventId = eventId, Template = template, UserId = userId, SentAt = DateTimeOffset.UtcNow });
         logger.LogInformation("Sent the {Template} e-mail of event {EventId} to user {UserId}", template, eventId, userId);
     }

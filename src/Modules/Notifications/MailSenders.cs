@@ -1,3 +1,4 @@
+using System.Threading.RateLimiting;
 using MailKit.Net.Smtp;
 using MailKit.Security;
 using MimeKit;
@@ -37,4 +38,29 @@ internal sealed class MailDirectorySender(string directory) : IMailSender
         var path = Path.Combine(directory, $"{DateTimeOffset.UtcNow:yyyyMMddTHHmmssfff}-{Guid.NewGuid():N}.eml");
         await message.WriteToAsync(path, ct);
     }
+}
+
+/// <summary>
+/// A token bucket in front of the channel (<c>MAIL_RATE_PER_SECOND</c>, <c>MAIL_BURST</c>): a burst of events
+/// never sends faster than the provider allows; sends wait for a token instead. The bucket is per process.
+/// </summary>
+internal sealed class ThrottledMailSender(IMailSender inner, int ratePerSecond, int burst) : IMailSender, IDisposable
+{
+    private readonly TokenBucketRateLimiter _bucket = new(new TokenBucketRateLimiterOptions
+    {
+        TokenLimit = burst,
+        TokensPerPeriod = 1,
+        ReplenishmentPeriod = TimeSpan.FromSeconds(1.0 / ratePerSecond),
+        QueueLimit = int.MaxValue,
+        QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+        AutoReplenishment = true,
+    });
+
+    public async Task SendAsync(MimeMessage message, CancellationToken ct)
+    {
+        using var lease = await _bucket.AcquireAsync(1, ct);
+        await inner.SendAsync(message, ct);
+    }
+
+    public void Dispose() => _bucket.Dispose();
 }

@@ -4,6 +4,8 @@ using MimeKit;
 using Modular.BuildingBlocks.Configuration;
 using Modular.BuildingBlocks.Persistence;
 using Wolverine;
+using Wolverine.ErrorHandling;
+using Wolverine.Runtime;
 
 namespace Modular.Notifications;
 
@@ -18,15 +20,41 @@ public static class NotificationsModule
         var from = settings.Optional("MAIL_FROM", new MailboxAddress("Modular", "no-reply@modular.local"), ParseMailbox);
         var mailDir = settings.Optional("MAIL_DIR", Path.GetFullPath(".data/mail"), Path.GetFullPath);
         var appBaseUrl = settings.Optional("APP_BASE_URL", new Uri("http://localhost:3000"), v => SettingParsers.AbsoluteUrl(v, "http", "https"));
+        var rate = settings.Optional("MAIL_RATE_PER_SECOND", 10, SettingParsers.PositiveInt);
+        var burst = settings.Optional("MAIL_BURST", rate, SettingParsers.PositiveInt);
+        var retries = settings.Optional("MAIL_RETRY_SCHEDULE", DefaultRetrySchedule, ParseSchedule);
 
         opts.AddModularPersistence(settings);
         opts.Discovery.IncludeAssembly(typeof(NotificationsModule).Assembly);
         opts.Services.ConfigureMarten(marten => marten.Schema.For<SentEmail>().DatabaseSchemaName(Schema));
         opts.Services.AddSingleton(new MailSettings(from, appBaseUrl));
-        if (smtp is not null) opts.Services.AddSingleton<IMailSender>(new SmtpMailSender(smtp));
-        else opts.Services.AddSingleton<IMailSender>(new MailDirectorySender(mailDir));
+        IMailSender channel = smtp is not null ? new SmtpMailSender(smtp) : new MailDirectorySender(mailDir);
+        opts.Services.AddSingleton<IMailSender>(new ThrottledMailSender(channel, rate, burst));
+
+        // Transient failures come back later, spread by jitter so a recovering provider is not hit all at
+        // once; permanent ones and exhausted retries go to the dead-letter queue (`storage replay` resends them).
+        opts.Policies.OnException<TransientMailFailure>()
+            .ScheduleRetry(retries).WithBoundedJitter(0.2).And(Count(MailMetrics.Retried), "count the retry")
+            .Then.MoveToErrorQueue().And(Count(MailMetrics.DeadLettered), "count the dead letter");
+        opts.Policies.OnException<PermanentMailFailure>()
+            .MoveToErrorQueue().And(Count(MailMetrics.DeadLettered), "count the dead letter");
         return opts;
     }
+
+    /// <summary>About 1 s, 5 s, 30 s, 2 min, 10 min: each wait roughly five times the last.</summary>
+    private static readonly TimeSpan[] DefaultRetrySchedule =
+        [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(2), TimeSpan.FromMinutes(10)];
+
+    private static TimeSpan[] ParseSchedule(string value) =>
+        value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(SettingParsers.Duration).ToArray()
+            is { Length: > 0 } schedule ? schedule : throw new FormatException("must be a comma-separated list of durations: 1s,5s,30s,2m,10m");
+
+    private static Func<IWolverineRuntime, IEnvelopeLifecycle, Exception, ValueTask> Count(Prometheus.Counter counter) =>
+        (_, _, e) =>
+        {
+            counter.WithLabels(e is MailFailure failure ? failure.Template : "unknown").Inc();
+            return ValueTask.CompletedTask;
+        };
 
     private static MailboxAddress ParseMailbox(string value) =>
         MailboxAddress.TryParse(value, out var mailbox) && mailbox.Address.Contains('@')

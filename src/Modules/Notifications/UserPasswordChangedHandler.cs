@@ -2,6 +2,7 @@ using System.Globalization;
 using Marten;
 using Microsoft.Extensions.Logging;
 using MimeKit;
+using Modular.Notifications.Templates;
 using Modular.Users.Contracts.Events;
 
 namespace Modular.Notifications;
@@ -14,18 +15,8 @@ public static class UserPasswordChangedHandler
         ILogger<UserPasswordChanged> logger, CancellationToken ct)
     {
         var changedAt = changed.ChangedAt.ToUniversalTime().ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
-        var message = new MimeMessage
-        {
-            Subject = "Your Modular password was changed",
-            Body = new TextPart("plain")
-            {
-                Text = $"Hello {changed.Name},\n\n" +
-                    $"the password of your account {changed.Email} was changed at {changedAt} UTC.\n\n" +
-                    "If this was not you, reset your password right away and tell us.\n\n— Modular",
-            },
-        };
-        message.From.Add(settings.From);
-        message.To.Add(new MailboxAddress(changed.Name, changed.Email));
+        var message = EmailTemplates.Render(Template, new { name = changed.Name, email = changed.Email, changed_at = changedAt },
+            settings.From, new MailboxAddress(changed.Name, changed.Email));
 
         await mail.SendOnceAsync(session, logger, changed.EventId, Template, changed.UserId, message, ct);
     }

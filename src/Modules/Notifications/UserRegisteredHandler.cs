@@ -1,6 +1,7 @@
 using Marten;
 using Microsoft.Extensions.Logging;
 using MimeKit;
+using Modular.Notifications.Templates;
 using Modular.Users.Contracts.Events;
 
 namespace Modular.Notifications;
@@ -12,16 +13,8 @@ public static class UserRegisteredHandler
     public static async Task Handle(UserRegistered registered, IDocumentSession session, IMailSender mail, MailSettings settings,
         ILogger<UserRegistered> logger, CancellationToken ct)
     {
-        var message = new MimeMessage
-        {
-            Subject = "Welcome to Modular",
-            Body = new TextPart("plain")
-            {
-                Text = $"Hello {registered.Name},\n\nyour account {registered.Email} is ready.\n\n— Modular",
-            },
-        };
-        message.From.Add(settings.From);
-        message.To.Add(new MailboxAddress(registered.Name, registered.Email));
+        var message = EmailTemplates.Render(Template, new { name = registered.Name, email = registered.Email },
+            settings.From, new MailboxAddress(registered.Name, registered.Email));
 
         await mail.SendOnceAsync(session, logger, registered.EventId, Template, registered.UserId, message, ct);
     }

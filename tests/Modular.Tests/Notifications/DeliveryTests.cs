@@ -1,0 +1,149 @@
+using System.Text.RegularExpressions;
+using Alba;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Modular.BuildingBlocks.Persistence;
+using Modular.Tests.Infrastructure;
+using Modular.Users.Contracts.Events;
+using Npgsql;
+using Wolverine;
+using Wolverine.Tracking;
+
+namespace Modular.Tests.Notifications;
+
+/// <summary>One host whose e-mail goes to an SMTP server that fails on purpose.</summary>
+public sealed class DeliveryFixture : IAsyncLifetime
+{
+    public const int RatePerSecond = 200;
+    public const int Burst = 10;
+
+    public FaultySmtpServer Smtp { get; } = new();
+    public IAlbaHost Host { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        var settings = TestEnvironment.SingleProcess(Smtp.Port);
+        settings["MAIL_RETRY_SCHEDULE"] = "1s,1s,1s";
+        settings["MAIL_RATE_PER_SECOND"] = RatePerSecond.ToString();
+        settings["MAIL_BURST"] = Burst.ToString();
+        Host = await AlbaHost.For<Program>(web =>
+        {
+            foreach (var (name, value) in settings) web.UseSetting(name, value);
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Host.DisposeAsync();
+        await Smtp.DisposeAsync();
+    }
+}
+
+public sealed partial class DeliveryTests(DeliveryFixture fixture) : IClassFixture<DeliveryFixture>
+{
+    private FaultySmtpServer Smtp => fixture.Smtp;
+    private IAlbaHost Host => fixture.Host;
+
+    [Fact]
+    public async Task a_transient_smtp_failure_is_retried_until_the_provider_accepts_the_email()
+    {
+        var registered = Registered("retry");
+        Smtp.FailNextTransactions(2); // 421 twice
+
+        await Publish(registered);
+
+        await Smtp.WaitUntilAsync(s => s.To(registered.Email).Count == 1, TimeSpan.FromSeconds(60));
+        Smtp.To(registered.Email).ShouldHaveSingleItem();
+        (await Metric("modular_emails_retried_total", "welcome")).ShouldBeGreaterThanOrEqualTo(2);
+    }
+
+    [Fact]
+    public async Task refused_connections_are_retried_once_the_provider_is_back()
+    {
+        var registered = Registered("refused");
+        var failuresBefore = await Metric("modular_emails_failed_total", "welcome", "transient");
+        Smtp.RefuseConnections = true;
+
+        await Publish(registered);
+        // The first attempt has failed when the failure counter moves; then the provider comes back.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (await Metric("modular_emails_failed_total", "welcome", "transient") <= failuresBefore && DateTime.UtcNow < deadline)
+            await Task.Delay(100);
+        Smtp.RefuseConnections = false;
+
+        await Smtp.WaitUntilAsync(s => s.To(registered.Email).Count == 1, TimeSpan.FromSeconds(60));
+    }
+
+    [Fact]
+    public async Task a_rejected_recipient_goes_straight_to_the_dead_letter_queue()
+    {
+        var registered = Registered("rejected");
+        Smtp.RejectRecipient(registered.Email);
+
+        var tracked = await Host.TrackActivity().DoNotAssertOnExceptionsDetected().Timeout(TimeSpan.FromSeconds(30))
+            .ExecuteAndWaitAsync((Func<IMessageContext, Task>)(bus => bus.PublishAsync(registered).AsTask()));
+
+        tracked.MovedToErrorQueue.SingleMessage<UserRegistered>().EventId.ShouldBe(registered.EventId);
+        Smtp.AttemptsFor(registered.Email).ShouldBe(1);
+        (await DeadLettersFor(registered)).ShouldBe(1);
+        (await Metric("modular_emails_dead_lettered_total", "welcome")).ShouldBeGreaterThanOrEqualTo(1);
+    }
+
+    [Fact]
+    public async Task exhausted_retries_go_to_the_dead_letter_queue()
+    {
+        var registered = Registered("exhausted");
+        Smtp.FailNextTransactions(4); // the first attempt and all three retries
+
+        await Publish(registered);
+
+        await Smtp.WaitUntilAsync(s => s.Attempts >= 4, TimeSpan.FromSeconds(60));
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (await DeadLettersFor(registered) == 0 && DateTime.UtcNow < deadline) await Task.Delay(200);
+        (await DeadLettersFor(registered)).ShouldBe(1);
+        Smtp.To(registered.Email).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task a_burst_of_a_thousand_events_never_exceeds_the_configured_send_rate()
+    {
+        const int count = 1000;
+        var burst = Enumerable.Range(0, count).Select(i => Registered($"burst{i}")).ToArray();
+        var recipients = burst.Select(e => e.Email).ToHashSet();
+        var bus = Host.MessageBus();
+
+        foreach (var registered in burst) await bus.PublishAsync(registered);
+        await Smtp.WaitUntilAsync(s => s.Received.Count(m => m.To.Any(recipients.Contains)) == count, TimeSpan.FromSeconds(120));
+
+        var times = Smtp.Received.Where(m => m.To.Any(recipients.Contains)).Select(m => m.ReceivedAt).Order().ToArray();
+        var busiestSecond = times.Select((t, i) => times.Skip(i).TakeWhile(u => u - t < TimeSpan.FromSeconds(1)).Count()).Max();
+        busiestSecond.ShouldBeLessThanOrEqualTo((int)(DeliveryFixture.RatePerSecond * 1.1) + DeliveryFixture.Burst);
+        var sustained = (count - DeliveryFixture.Burst) / (times[^1] - times[0]).TotalSeconds;
+        sustained.ShouldBeLessThanOrEqualTo(DeliveryFixture.RatePerSecond * 1.1);
+    }
+
+    private static UserRegistered Registered(string name) =>
+        new(Guid.NewGuid(), Guid.NewGuid(), $"{name}-{Guid.NewGuid():N}@example.com", name, DateTimeOffset.UtcNow);
+
+    private Task Publish(object message) => Host.MessageBus().PublishAsync(message).AsTask();
+
+    private static async Task<long> DeadLettersFor(UserRegistered registered)
+    {
+        await using var connection = new NpgsqlConnection(ModularPersistence.ParseDatabaseUrl(TestEnvironment.DatabaseUrl));
+        await connection.OpenAsync();
+        await using var query = new NpgsqlCommand(
+            $"select count(*) from {ModularPersistence.MessageStorageSchema("modular")}.wolverine_dead_letters " +
+            "where message_type like '%UserRegistered' and position(convert_to(@email, 'UTF8') in body) > 0", connection);
+        query.Parameters.AddWithValue("email", registered.Email);
+        return (long)(await query.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>The value of a counter on /metrics, as Prometheus would scrape it.</summary>
+    private async Task<double> Metric(string name, string template, string? kind = null)
+    {
+        var text = (await Host.Scenario(s => s.Get.Url("/metrics"))).ReadAsText();
+        var labels = kind is null ? $@"template=""{template}""" : $@"template=""{template}"",kind=""{kind}""";
+        var match = Regex.Match(text, $@"^{name}\{{{Regex.Escape(labels)}\}} (\S+)$", RegexOptions.Multiline);
+        return match.Success ? double.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : 0;
+    }
+}
