@@ -65,6 +65,12 @@ public sealed class FaultySmtpServer : IAsyncDisposable
         lock (_gate) _rejected[address] = (code, text);
     }
 
+    /// <summary>Undoes <see cref="RejectRecipient"/>: the mailbox exists again.</summary>
+    public void AcceptRecipient(string address)
+    {
+        lock (_gate) _rejected.Remove(address);
+    }
+
     public IReadOnlyList<ReceivedMail> Received { get { lock (_gate) return _received.ToArray(); } }
 
     public IReadOnlyList<ReceivedMail> To(string recipient) =>

@@ -30,9 +30,9 @@ public sealed class HostProcess : IAsyncDisposable
     /// <summary>Where the process's output is also written, for reading after a failed test.</summary>
     public string LogFile { get; private init; } = "";
 
-    public static HostProcess Start(IReadOnlyDictionary<string, string> environment)
+    public static HostProcess Start(IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
-        var info = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "Modular.Host.dll")])
+        var info = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "Modular.Host.dll"), .. arguments])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -19,16 +19,17 @@ public sealed class DeliveryFixture : IAsyncLifetime
 
     public FaultySmtpServer Smtp { get; } = new();
     public IAlbaHost Host { get; private set; } = null!;
+    public Dictionary<string, string> Settings { get; } = [];
 
     public async Task InitializeAsync()
     {
-        var settings = TestEnvironment.SingleProcess(Smtp.Port);
-        settings["MAIL_RETRY_SCHEDULE"] = "1s,1s,1s";
-        settings["MAIL_RATE_PER_SECOND"] = RatePerSecond.ToString();
-        settings["MAIL_BURST"] = Burst.ToString();
+        foreach (var (name, value) in TestEnvironment.SingleProcess(Smtp.Port)) Settings[name] = value;
+        Settings["MAIL_RETRY_SCHEDULE"] = "1s,1s,1s";
+        Settings["MAIL_RATE_PER_SECOND"] = RatePerSecond.ToString();
+        Settings["MAIL_BURST"] = Burst.ToString();
         Host = await AlbaHost.For<Program>(web =>
         {
-            foreach (var (name, value) in settings) web.UseSetting(name, value);
+            foreach (var (name, value) in Settings) web.UseSetting(name, value);
         });
     }
 
@@ -87,6 +88,23 @@ public sealed partial class DeliveryTests(DeliveryFixture fixture) : IClassFixtu
         Smtp.AttemptsFor(registered.Email).ShouldBe(1);
         (await DeadLettersFor(registered)).ShouldBe(1);
         (await Metric("modular_emails_dead_lettered_total", "welcome")).ShouldBeGreaterThanOrEqualTo(1);
+    }
+
+    [Fact]
+    public async Task the_documented_storage_replay_command_resends_dead_letters()
+    {
+        var registered = Registered("replayed");
+        Smtp.RejectRecipient(registered.Email);
+        await Host.TrackActivity().DoNotAssertOnExceptionsDetected().Timeout(TimeSpan.FromSeconds(30))
+            .ExecuteAndWaitAsync((Func<IMessageContext, Task>)(bus => bus.PublishAsync(registered).AsTask()));
+        (await DeadLettersFor(registered)).ShouldBe(1);
+        Smtp.AcceptRecipient(registered.Email);
+
+        // README: `dotnet Modular.Host.dll storage replay`, with the service's environment.
+        await using var command = HostProcess.Start(fixture.Settings, "storage", "replay");
+        (await command.WaitForExitAsync(TimeSpan.FromSeconds(90))).ShouldBe(0, command.Output + command.Errors);
+
+        await Smtp.WaitUntilAsync(s => s.To(registered.Email).Count == 1, TimeSpan.FromSeconds(60));
     }
 
     [Fact]
