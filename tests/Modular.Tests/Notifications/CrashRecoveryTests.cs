@@ -1,0 +1,56 @@
+using System.Net.Http.Json;
+using Modular.BuildingBlocks.Persistence;
+using Modular.Tests.Infrastructure;
+using Npgsql;
+
+namespace Modular.Tests.Notifications;
+
+/// <summary>The single process killed (SIGKILL) right after a burst of registrations: every e-mail still goes out, once.</summary>
+public sealed class CrashRecoveryTests
+{
+    [Fact]
+    public async Task killing_the_single_process_after_a_burst_of_registrations_loses_and_duplicates_no_welcome_email()
+    {
+        using var mail = new Mailbox();
+        var settings = TestEnvironment.SingleProcess(mail.Port);
+        settings["PORT"] = TestEnvironment.FreeTcpPort().ToString();
+        // A slow provider, so that the kill surely comes while welcome e-mails are still queued.
+        settings["MAIL_RATE_PER_SECOND"] = "2";
+        settings["MAIL_BURST"] = "1";
+        var url = $"http://127.0.0.1:{settings["PORT"]}";
+        var emails = Enumerable.Range(0, 20).Select(i => $"crash{i}-{Guid.NewGuid():N}@example.com").ToArray();
+
+        var host = HostProcess.Start(settings);
+        await host.WaitUntilHealthyAsync($"{url}/health/ready", TimeSpan.FromSeconds(90));
+        using (var http = new HttpClient { BaseAddress = new Uri(url) })
+        {
+            var answers = await Task.WhenAll(emails.Select(email =>
+                http.PostAsJsonAsync("/api/v1/auth/register", new { email, password = Api.Password })));
+            answers.ShouldAllBe(a => (int)a.StatusCode == 201);
+        }
+        await host.DisposeAsync(); // SIGKILL
+        mail.Messages.Count.ShouldBeLessThan(emails.Length, "the kill came after every e-mail was out: it proves nothing");
+
+        await using var restarted = HostProcess.Start(settings);
+        await mail.WaitUntilAsync(_ => emails.All(e => mail.To(e).Count > 0), TimeSpan.FromSeconds(180));
+        await WaitUntilInboxIsDrainedAsync();
+
+        foreach (var email in emails) mail.To(email).Count.ShouldBe(1, email);
+    }
+
+    private static async Task WaitUntilInboxIsDrainedAsync()
+    {
+        await using var connection = new NpgsqlConnection(ModularPersistence.ParseDatabaseUrl(TestEnvironment.DatabaseUrl));
+        await connection.OpenAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            await using var pending = new NpgsqlCommand(
+                $"select count(*) from {ModularPersistence.MessageStorageSchema("modular")}.wolverine_incoming_envelopes " +
+                "where status = 'Incoming' and message_type like '%UserRegistered'", connection);
+            if ((long)(await pending.ExecuteScalarAsync())! == 0) return;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("the inbox was not drained");
+            await Task.Delay(200);
+        }
+    }
+}
