@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
 
 namespace Modular.BuildingBlocks.Hosting;
 
@@ -20,6 +21,18 @@ public static class HealthEndpoints
 
     /// <summary>How long one dependency may take to answer before readiness calls it down.</summary>
     public static readonly TimeSpan CheckTimeout = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// Ready only once every hosted service has started, Wolverine included: hosted services start
+    /// concurrently (see <see cref="DependencyGate"/>), so the web server answers before messaging runs.
+    /// </summary>
+    internal sealed class StartedCheck(IHostApplicationLifetime lifetime) : IHealthCheck
+    {
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct) =>
+            Task.FromResult(lifetime.ApplicationStarted.IsCancellationRequested
+                ? HealthCheckResult.Healthy()
+                : HealthCheckResult.Unhealthy("still starting: waiting for its dependencies"));
+    }
 
     internal static void MapHealthEndpoints(this IEndpointRouteBuilder app)
     {

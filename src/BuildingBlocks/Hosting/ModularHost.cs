@@ -55,7 +55,7 @@ public static class ModularHost
         builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
-        builder.Services.AddHealthChecks();
+        builder.Services.AddHealthChecks().AddCheck<HealthEndpoints.StartedCheck>("started", tags: [HealthEndpoints.ReadyTag]);
         builder.Services.AddSingleton(role);
         if (role.Kafka is { } kafka)
         {

@@ -18,6 +18,8 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
             BadHttpRequestException bad => (bad.StatusCode, "Bad request", ClientMessage(bad)),
             DependencyUnavailableException down => (StatusCodes.Status503ServiceUnavailable, "Service unavailable",
                 $"{down.Dependency} cannot be reached; retry shortly."),
+            Wolverine.WolverineHasNotStartedException => (StatusCodes.Status503ServiceUnavailable, "Service unavailable",
+                "The service is still starting; retry shortly."),
             TimeoutException => (StatusCodes.Status504GatewayTimeout, "Upstream timeout",
                 "A module did not answer in time; the request may be retried."),
             _ => (StatusCodes.Status500InternalServerError, "Unexpected error", null),
