@@ -16,6 +16,7 @@ public sealed class MailDirectoryTests
         var settings = TestEnvironment.SingleProcess(smtpPort: 0);
         settings.Remove("SMTP_URL");
         settings["MAIL_DIR"] = mailDir;
+        settings["DATABASE_URL"] = TestEnvironment.DatabaseUrlFor("modular_misc_test");
         await using var host = await AlbaHost.For<Program>(web =>
         {
             foreach (var (name, value) in settings) web.UseSetting(name, value);

@@ -12,6 +12,7 @@ public sealed class ReadinessTests
     {
         var settings = TestEnvironment.SingleProcess(smtpPort: TestEnvironment.FreeTcpPort());
         settings["REDIS_URL"] = $"redis://127.0.0.1:{TestEnvironment.FreeTcpPort()}"; // nothing listens there
+        settings["DATABASE_URL"] = TestEnvironment.DatabaseUrlFor("modular_misc_test");
         await using var host = await AlbaHost.For<Program>(web =>
         {
             foreach (var (name, value) in settings) web.UseSetting(name, value);

@@ -11,7 +11,7 @@ public sealed class StartupOrderTests
     public async Task a_service_started_before_its_database_and_kafka_is_alive_reports_both_missing_and_becomes_ready_when_they_appear()
     {
         var database = new NpgsqlConnectionStringBuilder(
-            Modular.BuildingBlocks.Persistence.ModularPersistence.ParseDatabaseUrl(TestEnvironment.SplitDatabaseUrl));
+            Modular.BuildingBlocks.Persistence.ModularPersistence.ParseDatabaseUrl(TestEnvironment.DatabaseUrlFor("modular_misc_test")));
         using var postgres = new TcpForwarder(database.Port);
         using var kafka = new TcpForwarder(int.Parse(TestEnvironment.KafkaBrokers.Split(',')[0].Split(':')[1]));
         var settings = TestEnvironment.Split("users", smtpPort: 2525);

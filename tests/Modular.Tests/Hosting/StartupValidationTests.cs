@@ -10,6 +10,7 @@ public sealed class StartupValidationTests
     private static Dictionary<string, string> ValidEnvironment() => new(TestEnvironment.SingleProcess(smtpPort: 2525))
     {
         ["PORT"] = TestEnvironment.FreeTcpPort().ToString(),
+        ["DATABASE_URL"] = TestEnvironment.DatabaseUrlFor("modular_misc_test"),
     };
 
     [Theory]

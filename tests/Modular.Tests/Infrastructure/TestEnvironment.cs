@@ -12,6 +12,14 @@ public static class TestEnvironment
     public static string DatabaseUrl =>
         Environment.GetEnvironmentVariable("TEST_DATABASE_URL") ?? "postgres://modular:modular@127.0.0.1:5432/modular_test";
 
+    /// <summary>
+    /// Another database on the same server (scripts/services.sh creates them). Hosts that may run at the
+    /// same time must not share one: Wolverine treats every node of one message store as one cluster and
+    /// would hand one host's retries and recovered messages to another.
+    /// </summary>
+    public static string DatabaseUrlFor(string database) =>
+        new UriBuilder(DatabaseUrl) { Path = "/" + database }.Uri.ToString();
+
     /// <summary>The split-mode processes get a database of their own, so the two modes never share state.</summary>
     public static string SplitDatabaseUrl =>
         Environment.GetEnvironmentVariable("TEST_SPLIT_DATABASE_URL") ?? "postgres://modular:modular@127.0.0.1:5432/modular_split_test";

@@ -8,15 +8,19 @@ namespace Modular.Tests.Notifications;
 /// <summary>The single process killed (SIGKILL) right after a burst of registrations: every e-mail still goes out, once.</summary>
 public sealed class CrashRecoveryTests
 {
+    private static readonly string DatabaseUrl = TestEnvironment.DatabaseUrlFor("modular_crash_test");
+
     [Fact]
     public async Task killing_the_single_process_after_a_burst_of_registrations_loses_and_duplicates_no_welcome_email()
     {
         using var mail = new Mailbox();
         var settings = TestEnvironment.SingleProcess(mail.Port);
         settings["PORT"] = TestEnvironment.FreeTcpPort().ToString();
+        settings["DATABASE_URL"] = DatabaseUrl;
         // A slow provider, so that the kill surely comes while welcome e-mails are still queued.
         settings["MAIL_RATE_PER_SECOND"] = "2";
         settings["MAIL_BURST"] = "1";
+        settings["Logging__LogLevel__Wolverine"] = "Information";
         var url = $"http://127.0.0.1:{settings["PORT"]}";
         var emails = Enumerable.Range(0, 20).Select(i => $"crash{i}-{Guid.NewGuid():N}@example.com").ToArray();
 
@@ -40,7 +44,7 @@ public sealed class CrashRecoveryTests
 
     private static async Task WaitUntilInboxIsDrainedAsync()
     {
-        await using var connection = new NpgsqlConnection(ModularPersistence.ParseDatabaseUrl(TestEnvironment.DatabaseUrl));
+        await using var connection = new NpgsqlConnection(ModularPersistence.ParseDatabaseUrl(DatabaseUrl));
         await connection.OpenAsync();
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (true)

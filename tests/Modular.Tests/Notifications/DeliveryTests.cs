@@ -16,6 +16,7 @@ public sealed class DeliveryFixture : IAsyncLifetime
 {
     public const int RatePerSecond = 200;
     public const int Burst = 10;
+    public static readonly string DatabaseUrl = TestEnvironment.DatabaseUrlFor("modular_mail_test");
 
     public FaultySmtpServer Smtp { get; } = new();
     public IAlbaHost Host { get; private set; } = null!;
@@ -24,6 +25,7 @@ public sealed class DeliveryFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         foreach (var (name, value) in TestEnvironment.SingleProcess(Smtp.Port)) Settings[name] = value;
+        Settings["DATABASE_URL"] = DatabaseUrl;
         Settings["MAIL_RETRY_SCHEDULE"] = "1s,1s,1s";
         Settings["MAIL_RATE_PER_SECOND"] = RatePerSecond.ToString();
         Settings["MAIL_BURST"] = Burst.ToString();
@@ -147,7 +149,7 @@ public sealed partial class DeliveryTests(DeliveryFixture fixture) : IClassFixtu
 
     private static async Task<long> DeadLettersFor(UserRegistered registered)
     {
-        await using var connection = new NpgsqlConnection(ModularPersistence.ParseDatabaseUrl(TestEnvironment.DatabaseUrl));
+        await using var connection = new NpgsqlConnection(ModularPersistence.ParseDatabaseUrl(DeliveryFixture.DatabaseUrl));
         await connection.OpenAsync();
         await using var query = new NpgsqlCommand(
             $"select count(*) from {ModularPersistence.MessageStorageSchema("modular")}.wolverine_dead_letters " +
