@@ -5,13 +5,13 @@ using Npgsql;
 
 namespace Modular.Tests.Notifications;
 
-/// <summary>The single process killed (SIGKILL) right after a burst of registrations: every e-mail still goes out, once.</summary>
+/// <summary>The single process killed (SIGKILL) right after a burst of registrations: every e-mail still goes out.</summary>
 public sealed class CrashRecoveryTests
 {
     private static readonly string DatabaseUrl = TestEnvironment.DatabaseUrlFor("modular_crash_test");
 
     [Fact]
-    public async Task killing_the_single_process_after_a_burst_of_registrations_loses_and_duplicates_no_welcome_email()
+    public async Task killing_the_single_process_after_a_burst_of_registrations_loses_no_welcome_email_and_repeats_at_most_the_one_in_flight()
     {
         using var mail = new Mailbox();
         var settings = TestEnvironment.SingleProcess(mail.Port);
@@ -39,7 +39,9 @@ public sealed class CrashRecoveryTests
         await mail.WaitUntilAsync(_ => emails.All(e => mail.To(e).Count > 0), TimeSpan.FromSeconds(180));
         await WaitUntilInboxIsDrainedAsync();
 
-        foreach (var email in emails) mail.To(email).Count.ShouldBe(1, email);
+        // Nothing lost; nothing sent twice but, at most, the one e-mail in flight at the kill (docs/adr/0006).
+        foreach (var email in emails) mail.To(email).Count.ShouldBeInRange(1, 2, email);
+        emails.Sum(e => mail.To(e).Count - 1).ShouldBeLessThanOrEqualTo(1);
     }
 
     private static async Task WaitUntilInboxIsDrainedAsync()

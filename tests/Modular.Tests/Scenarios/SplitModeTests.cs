@@ -80,7 +80,7 @@ public sealed class SplitModeTests(SplitApp app) : Infrastructure.Scenarios(app)
     }
 
     [Fact]
-    public async Task killing_the_notification_service_while_events_flow_loses_and_duplicates_no_welcome_email()
+    public async Task killing_the_notification_service_while_events_flow_loses_no_welcome_email_and_repeats_at_most_the_one_in_flight()
     {
         const int registrations = 30;
         var emails = Enumerable.Range(0, registrations).Select(i => $"burst{i}@example.com").ToArray();
@@ -95,8 +95,10 @@ public sealed class SplitModeTests(SplitApp app) : Infrastructure.Scenarios(app)
         await App.Mail.WaitUntilAsync(_ => emails.All(e => App.Mail.To(e).Count > 0), TimeSpan.FromSeconds(120));
         await WaitUntilNotificationInboxIsDrainedAsync();
 
-        foreach (var email in emails) App.Mail.To(email).Count.ShouldBe(1, email);
-        App.Mail.Messages.Count.ShouldBe(registrations);
+        // Nothing lost; nothing sent twice but, at most, the one e-mail the SMTP server accepted in the
+        // instant between its "250 OK" and the kill, before the delivery log committed (docs/adr/0006).
+        foreach (var email in emails) App.Mail.To(email).Count.ShouldBeInRange(1, 2, email);
+        emails.Sum(e => App.Mail.To(e).Count - 1).ShouldBeLessThanOrEqualTo(1);
     }
 
     /// <summary>The notification-service has handled every event it received: nothing is left in its durable inbox.</summary>
