@@ -1,6 +1,7 @@
 using Marten;
 using Microsoft.Extensions.Logging;
 using MimeKit;
+using Modular.Notifications.Templates;
 
 namespace Modular.Notifications;
 
@@ -23,11 +24,12 @@ public sealed class SentEmail
 public static class DeliveryLog
 {
     /// <summary>
-    /// Sends <paramref name="message"/> unless the e-mail of this event and template was sent already.
-    /// <paramref name="session"/> must be the handler's own, which Wolverine commits after the handler.
+    /// Renders <paramref name="template"/> for <paramref name="recipient"/> and sends it, unless the e-mail of
+    /// this event and template was sent already. <paramref name="session"/> must be the handler's own, which
+    /// Wolverine commits after the handler.
     /// </summary>
-    public static async Task SendOnceAsync(this IMailSender mail, IDocumentSession session, ILogger logger,
-        Guid eventId, string template, Guid userId, MimeMessage message, CancellationToken ct)
+    public static async Task SendOnceAsync(this IMailSender mail, IDocumentSession session, MailSettings settings, ILogger logger,
+        string template, Guid eventId, Guid userId, MailboxAddress recipient, object model, CancellationToken ct)
     {
         var id = SentEmail.IdFor(eventId, template);
         if (await session.LoadAsync<SentEmail>(id, ct) is not null)
@@ -36,6 +38,7 @@ public static class DeliveryLog
             return;
         }
 
+        var message = EmailTemplates.Render(template, model, settings.From, recipient);
         try
         {
             await mail.SendAsync(message, ct);

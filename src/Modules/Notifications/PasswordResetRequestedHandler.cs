@@ -1,4 +1,3 @@
-using System.Globalization;
 using Marten;
 using Microsoft.Extensions.Logging;
 using MimeKit;
@@ -15,11 +14,8 @@ public static class PasswordResetRequestedHandler
         ILogger<PasswordResetRequested> logger, CancellationToken ct)
     {
         var link = settings.Link($"reset-password?token={Uri.EscapeDataString(requested.Token)}");
-        var expiresAt = requested.ExpiresAt.ToUniversalTime().ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
-        var message = EmailTemplates.Render(Template,
-            new { name = requested.Name, email = requested.Email, reset_link = link, expires_at = expiresAt },
-            settings.From, new MailboxAddress(requested.Name, requested.Email));
-
-        await mail.SendOnceAsync(session, logger, requested.EventId, Template, requested.UserId, message, ct);
+        await mail.SendOnceAsync(session, settings, logger, Template, requested.EventId, requested.UserId,
+            new MailboxAddress(requested.Name, requested.Email),
+            new { name = requested.Name, email = requested.Email, reset_link = link, expires_at = EmailTemplates.UtcMinute(requested.ExpiresAt) }, ct);
     }
 }

@@ -1,7 +1,6 @@
 using Marten;
 using Microsoft.Extensions.Logging;
 using MimeKit;
-using Modular.Notifications.Templates;
 using Modular.Users.Contracts.Events;
 
 namespace Modular.Notifications;
@@ -13,9 +12,7 @@ public static class UserDeletedHandler
     public static async Task Handle(UserDeleted deleted, IDocumentSession session, IMailSender mail, MailSettings settings,
         ILogger<UserDeleted> logger, CancellationToken ct)
     {
-        var message = EmailTemplates.Render(Template, new { name = deleted.Name, email = deleted.Email },
-            settings.From, new MailboxAddress(deleted.Name, deleted.Email));
-
-        await mail.SendOnceAsync(session, logger, deleted.EventId, Template, deleted.UserId, message, ct);
+        await mail.SendOnceAsync(session, settings, logger, Template, deleted.EventId, deleted.UserId,
+            new MailboxAddress(deleted.Name, deleted.Email), new { name = deleted.Name, email = deleted.Email }, ct);
     }
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Marten;
 using Microsoft.Extensions.Logging;
 using MimeKit;
@@ -14,10 +13,8 @@ public static class UserPasswordChangedHandler
     public static async Task Handle(UserPasswordChanged changed, IDocumentSession session, IMailSender mail, MailSettings settings,
         ILogger<UserPasswordChanged> logger, CancellationToken ct)
     {
-        var changedAt = changed.ChangedAt.ToUniversalTime().ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
-        var message = EmailTemplates.Render(Template, new { name = changed.Name, email = changed.Email, changed_at = changedAt },
-            settings.From, new MailboxAddress(changed.Name, changed.Email));
-
-        await mail.SendOnceAsync(session, logger, changed.EventId, Template, changed.UserId, message, ct);
+        await mail.SendOnceAsync(session, settings, logger, Template, changed.EventId, changed.UserId,
+            new MailboxAddress(changed.Name, changed.Email),
+            new { name = changed.Name, email = changed.Email, changed_at = EmailTemplates.UtcMinute(changed.ChangedAt) }, ct);
     }
 }

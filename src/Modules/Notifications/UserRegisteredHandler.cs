@@ -1,7 +1,6 @@
 using Marten;
 using Microsoft.Extensions.Logging;
 using MimeKit;
-using Modular.Notifications.Templates;
 using Modular.Users.Contracts.Events;
 
 namespace Modular.Notifications;
@@ -13,9 +12,7 @@ public static class UserRegisteredHandler
     public static async Task Handle(UserRegistered registered, IDocumentSession session, IMailSender mail, MailSettings settings,
         ILogger<UserRegistered> logger, CancellationToken ct)
     {
-        var message = EmailTemplates.Render(Template, new { name = registered.Name, email = registered.Email },
-            settings.From, new MailboxAddress(registered.Name, registered.Email));
-
-        await mail.SendOnceAsync(session, logger, registered.EventId, Template, registered.UserId, message, ct);
+        await mail.SendOnceAsync(session, settings, logger, Template, registered.EventId, registered.UserId,
+            new MailboxAddress(registered.Name, registered.Email), new { name = registered.Name, email = registered.Email }, ct);
     }
 }

@@ -31,9 +31,8 @@ public abstract class ModularApp : IAsyncLifetime
     /// <summary>Every test starts from empty user data, an empty Redis database and an empty mailbox.</summary>
     public async Task ResetAsync()
     {
-        await using (var connection = new NpgsqlConnection(Modular.BuildingBlocks.Persistence.ModularPersistence.ParseDatabaseUrl(DatabaseUrl)))
+        await using (var connection = await TestDatabase.OpenAsync(DatabaseUrl))
         {
-            await connection.OpenAsync();
             // Module data only; Wolverine's own tables belong to the running processes.
             await using var truncate = new NpgsqlCommand("""
                 DO $$ DECLARE t text; BEGIN

@@ -1,7 +1,5 @@
 using System.Net.Http.Json;
-using Modular.BuildingBlocks.Persistence;
 using Modular.Tests.Infrastructure;
-using Npgsql;
 
 namespace Modular.Tests.Notifications;
 
@@ -37,26 +35,10 @@ public sealed class CrashRecoveryTests
 
         await using var restarted = HostProcess.Start(settings);
         await mail.WaitUntilAsync(_ => emails.All(e => mail.To(e).Count > 0), TimeSpan.FromSeconds(180));
-        await WaitUntilInboxIsDrainedAsync();
+        await TestDatabase.WaitUntilInboxIsDrainedAsync(DatabaseUrl, "modular");
 
         // Nothing lost; nothing sent twice but, at most, the one e-mail in flight at the kill (docs/adr/0006).
         foreach (var email in emails) mail.To(email).Count.ShouldBeInRange(1, 2, email);
         emails.Sum(e => mail.To(e).Count - 1).ShouldBeLessThanOrEqualTo(1);
-    }
-
-    private static async Task WaitUntilInboxIsDrainedAsync()
-    {
-        await using var connection = new NpgsqlConnection(ModularPersistence.ParseDatabaseUrl(DatabaseUrl));
-        await connection.OpenAsync();
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
-        {
-            await using var pending = new NpgsqlCommand(
-                $"select count(*) from {ModularPersistence.MessageStorageSchema("modular")}.wolverine_incoming_envelopes " +
-                "where status = 'Incoming' and message_type like '%UserRegistered'", connection);
-            if ((long)(await pending.ExecuteScalarAsync())! == 0) return;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("the inbox was not drained");
-            await Task.Delay(200);
-        }
     }
 }

@@ -149,8 +149,7 @@ public sealed partial class DeliveryTests(DeliveryFixture fixture) : IClassFixtu
 
     private static async Task<long> DeadLettersFor(UserRegistered registered)
     {
-        await using var connection = new NpgsqlConnection(ModularPersistence.ParseDatabaseUrl(DeliveryFixture.DatabaseUrl));
-        await connection.OpenAsync();
+        await using var connection = await TestDatabase.OpenAsync(DeliveryFixture.DatabaseUrl);
         await using var query = new NpgsqlCommand(
             $"select count(*) from {ModularPersistence.MessageStorageSchema("modular")}.wolverine_dead_letters " +
             "where message_type like '%UserRegistered' and position(convert_to(@email, 'UTF8') in body) > 0", connection);

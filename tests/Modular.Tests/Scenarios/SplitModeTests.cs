@@ -1,11 +1,9 @@
 using Alba;
 using Confluent.Kafka;
 using Modular.BuildingBlocks.Messaging;
-using Modular.BuildingBlocks.Persistence;
 using Modular.Gateway.Tokens;
 using Modular.Tests.Infrastructure;
 using Modular.Users.Contracts;
-using Npgsql;
 
 namespace Modular.Tests.Scenarios;
 
@@ -93,28 +91,11 @@ public sealed class SplitModeTests(SplitApp app) : Infrastructure.Scenarios(app)
 
         await app.StartNotificationServiceAsync();
         await App.Mail.WaitUntilAsync(_ => emails.All(e => App.Mail.To(e).Count > 0), TimeSpan.FromSeconds(120));
-        await WaitUntilNotificationInboxIsDrainedAsync();
+        await TestDatabase.WaitUntilInboxIsDrainedAsync(TestEnvironment.SplitDatabaseUrl, "notification-service");
 
         // Nothing lost; nothing sent twice but, at most, the one e-mail the SMTP server accepted in the
         // instant between its "250 OK" and the kill, before the delivery log committed (docs/adr/0006).
         foreach (var email in emails) App.Mail.To(email).Count.ShouldBeInRange(1, 2, email);
         emails.Sum(e => App.Mail.To(e).Count - 1).ShouldBeLessThanOrEqualTo(1);
-    }
-
-    /// <summary>The notification-service has handled every event it received: nothing is left in its durable inbox.</summary>
-    private static async Task WaitUntilNotificationInboxIsDrainedAsync()
-    {
-        await using var connection = new NpgsqlConnection(ModularPersistence.ParseDatabaseUrl(TestEnvironment.SplitDatabaseUrl));
-        await connection.OpenAsync();
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
-        {
-            await using var pending = new NpgsqlCommand(
-                $"select count(*) from {ModularPersistence.MessageStorageSchema("notification-service")}.wolverine_incoming_envelopes where status = 'Incoming'",
-                connection);
-            if ((long)(await pending.ExecuteScalarAsync())! == 0) return;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("the notification-service inbox was not drained");
-            await Task.Delay(200);
-        }
     }
 }

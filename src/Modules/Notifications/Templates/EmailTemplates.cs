@@ -31,6 +31,10 @@ public static partial class EmailTemplates
     /// <exception cref="InvalidOperationException">
     /// There is no such template, one of its three parts is missing, or a part names a value <paramref name="model"/> lacks.
     /// </exception>
+    /// <summary>How e-mails show a moment: to the minute, in UTC, said so in the text.</summary>
+    public static string UtcMinute(DateTimeOffset moment) =>
+        moment.ToUniversalTime().ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture);
+
     public static MimeMessage Render(string template, object model, MailboxAddress from, MailboxAddress to)
     {
         ArgumentNullException.ThrowIfNull(model);
