@@ -43,7 +43,7 @@ fi
 read -r pg_version pg_name pg_port pg_status _ <<<"$cluster"
 if [ "$pg_status" != "online" ]; then
   log "starting PostgreSQL $pg_version/$pg_name on port $pg_port"
-  as_root pg_ctlcluster "$pg_version" "$pg_name" start
+  as_root pg_ctlcluster "$pg_version" "$pg_name" start >&2
 fi
 for _ in $(seq 1 30); do
   pg_isready -q -h 127.0.0.1 -p "$pg_port" && break

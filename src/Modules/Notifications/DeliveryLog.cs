@@ -39,6 +39,9 @@ public static class DeliveryLog
         }
 
         var message = EmailTemplates.Render(template, model, settings.From, recipient);
+        // The same Message-ID on every attempt: the one copy SMTP can repeat (ADR 6) is recognisably the same
+        // e-mail, and mail systems that deduplicate by Message-ID show it once.
+        message.MessageId = MessageIdFor(eventId, template, settings.From);
         try
         {
             await mail.SendAsync(message, ct);
@@ -52,4 +55,7 @@ public static class DeliveryLog
         session.Insert(new SentEmail { Id = id, EventId = eventId, Template = template, UserId = userId, SentAt = DateTimeOffset.UtcNow });
         logger.LogInformation("Sent the {Template} e-mail of event {EventId} to user {UserId}", template, eventId, userId);
     }
+
+    public static string MessageIdFor(Guid eventId, string template, MailboxAddress from) =>
+        $"{template}.{eventId:N}@{from.Domain}";
 }

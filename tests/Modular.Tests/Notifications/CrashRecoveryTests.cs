@@ -40,5 +40,7 @@ public sealed class CrashRecoveryTests
         // Nothing lost; nothing sent twice but, at most, the one e-mail in flight at the kill (docs/adr/0006).
         foreach (var email in emails) mail.To(email).Count.ShouldBeInRange(1, 2, email);
         emails.Sum(e => mail.To(e).Count - 1).ShouldBeLessThanOrEqualTo(1);
+        // ... and a repeated copy carries the first one's Message-ID, so mail clients show the e-mail once.
+        foreach (var email in emails) mail.To(email).Select(m => m.Headers["Message-ID"]).Distinct().Count().ShouldBe(1, email);
     }
 }

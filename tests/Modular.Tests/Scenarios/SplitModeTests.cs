@@ -97,5 +97,7 @@ public sealed class SplitModeTests(SplitApp app) : Infrastructure.Scenarios(app)
         // instant between its "250 OK" and the kill, before the delivery log committed (docs/adr/0006).
         foreach (var email in emails) App.Mail.To(email).Count.ShouldBeInRange(1, 2, email);
         emails.Sum(e => App.Mail.To(e).Count - 1).ShouldBeLessThanOrEqualTo(1);
+        // ... and a repeated copy carries the first one's Message-ID, so mail clients show the e-mail once.
+        foreach (var email in emails) App.Mail.To(email).Select(m => m.Headers["Message-ID"]).Distinct().Count().ShouldBe(1, email);
     }
 }
