@@ -6,6 +6,8 @@ using Modular.Notifications;
 using Modular.Users;
 using Wolverine;
 
+if (args is [HealthProbe.Command, ..]) return await HealthProbe.RunAsync(args);
+
 try
 {
     var (builder, settings) = ModularHost.CreateBuilder(args);
@@ -15,14 +17,14 @@ try
     // its own modules, so every other request leaves it through the transport.
     builder.Services.AddWolverine(opts =>
     {
-        opts.UseModularMessaging(role, builder.Environment);
+        opts.UseModularMessaging(role, builder.Environment, typeof(Program).Assembly);
         if (role.Runs(Module.Users)) opts.AddUsers(settings);
         if (role.Runs(Module.Notifications)) opts.AddNotifications(settings);
         if (role.Runs(Module.Gateway)) opts.AddGateway(settings);
     });
 
     var app = builder.Build();
-    app.UseModularHosting();
+    app.UseModularHosting(role, settings);
     if (role.Runs(Module.Gateway)) app.MapGateway();
 
     return await app.RunJasperFxCommands(args);

@@ -11,23 +11,28 @@ namespace Modular.BuildingBlocks.Configuration;
 public sealed class SettingsReader(IConfiguration configuration)
 {
     private readonly SortedSet<string> _read = new(StringComparer.Ordinal);
+    private readonly SortedSet<string> _secrets = new(StringComparer.Ordinal);
 
     /// <summary>The variables read so far: exactly those the running modules depend on.</summary>
     public IReadOnlyCollection<string> VariablesRead => _read;
 
+    /// <summary>Those of <see cref="VariablesRead"/> that hold secrets (keys, passwords in URLs): deployments take them from a Secret.</summary>
+    public IReadOnlyCollection<string> SecretsRead => _secrets;
+
     public T Required<T>(string name, Func<string, T> parse, bool secret = false) =>
-        Raw(name) is { } value
+        Raw(name, secret) is { } value
             ? Parse(name, value, parse, secret)
             : throw new InvalidSettingException(name, "is required but not set");
 
     public T Optional<T>(string name, T fallback, Func<string, T> parse, bool secret = false) =>
-        Raw(name) is { } value ? Parse(name, value, parse, secret) : fallback;
+        Raw(name, secret) is { } value ? Parse(name, value, parse, secret) : fallback;
 
-    public string? Optional(string name) => Raw(name);
+    public string? Optional(string name) => Raw(name, secret: false);
 
-    private string? Raw(string name)
+    private string? Raw(string name, bool secret)
     {
         _read.Add(name);
+        if (secret) _secrets.Add(name);
         var value = configuration[name];
         return string.IsNullOrWhiteSpace(value) ? null : value.Trim();
     }

@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Text.Json.Serialization;
 using JasperFx.CodeGeneration;
 using Microsoft.AspNetCore.Builder;
@@ -6,6 +7,7 @@ using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Modular.BuildingBlocks.Configuration;
 using Modular.BuildingBlocks.Http;
 using Modular.BuildingBlocks.Messaging;
@@ -65,28 +67,44 @@ public static class ModularHost
                 .AddCheck<KafkaTopics>("kafka", tags: [HealthEndpoints.ReadyTag, HealthEndpoints.StartupTag]);
         }
 
-        // The web server must not wait for Wolverine, which waits for its dependencies (DependencyGate).
-        builder.Services.Configure<HostOptions>(host => host.ServicesStartConcurrently = true);
+        builder.Services.Configure<HostOptions>(host =>
+        {
+            // The web server must not wait for Wolverine, which waits for its dependencies (DependencyGate).
+            host.ServicesStartConcurrently = true;
+            // On SIGTERM the web server finishes its in-flight requests, then Wolverine its in-flight messages;
+            // together within this time, inside Kubernetes' and Compose's 30 s before SIGKILL.
+            host.ShutdownTimeout = ShutdownTimeout;
+        });
         builder.Services.AddAsyncWolverineExtension<DependencyGate>();
         return role;
     }
 
     /// <summary>The messaging policy, set once and the same in every mode; only the transport differs.</summary>
-    public static WolverineOptions UseModularMessaging(this WolverineOptions opts, HostRole role, IHostEnvironment environment)
+    /// <param name="applicationAssembly">The host's assembly: it carries the handler code <c>codegen write</c> pre-generates.</param>
+    public static WolverineOptions UseModularMessaging(this WolverineOptions opts, HostRole role, IHostEnvironment environment,
+        Assembly applicationAssembly)
     {
         opts.ServiceName = role.ServiceName;
-        opts.ApplicationAssembly = typeof(ModularHost).Assembly;
+        opts.ApplicationAssembly = applicationAssembly;
         opts.Policies.AutoApplyTransactions();
         if (role.Kafka is { } kafka) opts.UseKafkaTopology(role, kafka);
 
-        // Production images carry pre-generated handler code (docker/Dockerfile runs `codegen write`).
-        opts.CodeGeneration.TypeLoadMode = environment.IsProduction() ? TypeLoadMode.Auto : TypeLoadMode.Dynamic;
+        // Production runs the handler code that scripts/publish.sh pre-generates (`codegen write`) and compiled
+        // into the host: no compiler at run time, no start-up cost, and a missing handler fails the start.
+        opts.CodeGeneration.TypeLoadMode = environment.IsProduction() ? TypeLoadMode.Static : TypeLoadMode.Dynamic;
         opts.UseRuntimeCompilation();
         return opts;
     }
 
-    public static WebApplication UseModularHosting(this WebApplication app)
+    public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(25);
+
+    /// <param name="settings">The reader the modules read through: the variables it read are logged, names only.</param>
+    public static WebApplication UseModularHosting(this WebApplication app, HostRole role, SettingsReader settings)
     {
+        // What this process depends on, for the operator (and the manifest drift tests): names, never values.
+        app.Logger.LogInformation("{Service} reads the variables {Variables} (secrets: {Secrets}); the GC may use {HeapLimitMb} MB",
+            role.ServiceName, string.Join(",", settings.VariablesRead), string.Join(",", settings.SecretsRead),
+            GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024 * 1024));
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseHttpMetrics(); // request durations and status codes per route, on /metrics

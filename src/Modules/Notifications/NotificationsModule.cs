@@ -18,7 +18,6 @@ public static class NotificationsModule
     {
         var smtp = settings.Optional<Uri?>("SMTP_URL", null, v => SettingParsers.AbsoluteUrl(v, "smtp", "smtps"), secret: true);
         var from = settings.Optional("MAIL_FROM", new MailboxAddress("Modular", "no-reply@modular.local"), ParseMailbox);
-        var mailDir = settings.Optional("MAIL_DIR", Path.GetFullPath(".data/mail"), Path.GetFullPath);
         var appBaseUrl = settings.Optional("APP_BASE_URL", new Uri("http://localhost:3000"), v => SettingParsers.AbsoluteUrl(v, "http", "https"));
         var rate = settings.Optional("MAIL_RATE_PER_SECOND", 10, SettingParsers.PositiveInt);
         var burst = settings.Optional("MAIL_BURST", rate, SettingParsers.PositiveInt);
@@ -28,7 +27,10 @@ public static class NotificationsModule
         opts.Discovery.IncludeAssembly(typeof(NotificationsModule).Assembly);
         opts.Services.ConfigureMarten(marten => marten.Schema.For<SentEmail>().DatabaseSchemaName(Schema));
         opts.Services.AddSingleton(new MailSettings(from, appBaseUrl));
-        IMailSender channel = smtp is not null ? new SmtpMailSender(smtp) : new MailDirectorySender(mailDir);
+        // MAIL_DIR is read only without SMTP_URL, so a deployment that sends through SMTP does not list it.
+        IMailSender channel = smtp is not null
+            ? new SmtpMailSender(smtp)
+            : new MailDirectorySender(settings.Optional("MAIL_DIR", Path.GetFullPath(".data/mail"), Path.GetFullPath));
         opts.Services.AddSingleton<IMailSender>(new ThrottledMailSender(channel, rate, burst));
 
         // Transient failures come back later, spread by jitter so a recovering provider is not hit all at

@@ -4,17 +4,13 @@ using System.Text;
 namespace Modular.Tests.Infrastructure;
 
 /// <summary>
-/// The built host (Modular.Host.dll, copied beside the tests) as a real OS process, with exactly the
-/// environment a test gives it: nothing of the project's variables is inherited from the test run.
+/// The published host (<see cref="PublishedHost"/>) as a real OS process, with exactly the environment a
+/// test gives it: of the test run's own environment it inherits only what runs a program (PATH, HOME, the
+/// .NET runtime's variables), so no configuration variable leaks in.
 /// </summary>
 public sealed class HostProcess : IAsyncDisposable
 {
-    private static readonly string[] ProjectVariables =
-    [
-        "PORT", "KAFKA_BROKERS", "REDIS_URL", "DATABASE_URL", "JWT_ACCESS_SECRET", "JWT_REFRESH_SECRET", "JWT_EXPIRES_IN",
-        "JWT_REFRESH_EXPIRES_IN", "NODE_ENV", "MODULES", "SMTP_URL", "MAIL_FROM", "MAIL_DIR", "APP_BASE_URL", "ADMIN_EMAILS",
-        "THROTTLE_LIMIT", "THROTTLE_TTL", "AUTH_THROTTLE_LIMIT", "ASPNETCORE_ENVIRONMENT", "DOTNET_ENVIRONMENT", "ASPNETCORE_URLS",
-    ];
+    private static readonly string[] InheritedVariables = ["PATH", "HOME", "TMPDIR", "LANG", "DOTNET_ROOT", "DOTNET_CLI_HOME"];
 
     private readonly Process _process;
     private readonly StringBuilder _output = new();
@@ -32,13 +28,15 @@ public sealed class HostProcess : IAsyncDisposable
 
     public static HostProcess Start(IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
-        var info = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "Modular.Host.dll"), .. arguments])
+        var info = new ProcessStartInfo("dotnet", [Path.Combine(PublishedHost.Directory, "Modular.Host.dll"), .. arguments])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            WorkingDirectory = AppContext.BaseDirectory,
+            WorkingDirectory = PublishedHost.Directory,
         };
-        foreach (var name in ProjectVariables) info.Environment.Remove(name);
+        info.Environment.Clear();
+        foreach (var name in InheritedVariables)
+            if (Environment.GetEnvironmentVariable(name) is { } value) info.Environment[name] = value;
         foreach (var (name, value) in environment) info.Environment[name] = value;
 
         var role = environment.TryGetValue("MODULES", out var modules) ? modules.Replace(',', '+') : "all";
@@ -114,6 +112,21 @@ public sealed class HostProcess : IAsyncDisposable
         }
         throw new TimeoutException($"{url} did not answer 200 within {timeout}:\n{Output}\n{Errors}");
     }
+
+    /// <summary>Sends SIGTERM, as Docker and Kubernetes stop a container, and waits for the process to exit.</summary>
+    public async Task<int> TerminateAsync(TimeSpan timeout)
+    {
+        if (kill(_process.Id, SigTerm) != 0) throw new InvalidOperationException($"kill -TERM {_process.Id} failed");
+        return await WaitForExitAsync(timeout);
+    }
+
+    /// <summary>Freezes (SIGSTOP) or thaws (SIGCONT) the process: a service that is up but does not answer.</summary>
+    public void Suspend(bool suspended) => kill(_process.Id, suspended ? SigStop : SigCont);
+
+    private const int SigTerm = 15, SigStop = 19, SigCont = 18;
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int signal);
 
     public async ValueTask DisposeAsync()
     {

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The Release build of the one host, as the image runs it: Wolverine's handler code pre-generated with
+# `codegen write` and compiled in, so that Production (TypeLoadMode.Static) needs no compiler at run time.
+# Used by docker/Dockerfile and by the tests of the published output (tests/Modular.Tests/Deployment).
+#   bash scripts/publish.sh OUTPUT_DIR
+set -euo pipefail
+out=$(realpath -m "${1:?usage: scripts/publish.sh OUTPUT_DIR}")
+cd "$(dirname "$0")/.."
+generated=src/Host/Internal/Generated
+log() { echo "[publish] $*" >&2; }
+
+rm -rf "$generated"
+log "building Release"
+dotnet build src/Host -c Release -v q --nologo >&2
+
+# `codegen write` builds the host without starting it: nothing is connected to, but the configuration must
+# be valid. All modules, in-process, so that the code of every handler is written.
+log "generating Wolverine handler code"
+(cd src/Host && env -u KAFKA_BROKERS -u MODULES -u SMTP_URL -u ASPNETCORE_ENVIRONMENT -u DOTNET_ENVIRONMENT \
+  NODE_ENV=development \
+  JWT_ACCESS_SECRET=codegen-only-access-secret-0123456789abcdef \
+  JWT_REFRESH_SECRET=codegen-only-refresh-secret-0123456789abcdef \
+  DATABASE_URL=postgres://codegen:codegen@127.0.0.1:5432/codegen \
+  REDIS_URL=redis://127.0.0.1:6379 \
+  dotnet bin/Release/net10.0/Modular.Host.dll codegen write >&2)
+
+# The generated handler registry lists the handlers of every module, and Wolverine would register all of
+# them in every role; without it each role discovers only its own modules' handlers and loads their
+# pre-generated code (MODULES, spec section 4).
+rm "$generated/WolverineHandlers/GeneratedHandlerRegistry.cs"
+
+log "publishing to $out"
+dotnet publish src/Host -c Release -o "$out" -v q --nologo -p:IncludeGeneratedCode=true >&2
+rm -rf "$generated"
+log "done"

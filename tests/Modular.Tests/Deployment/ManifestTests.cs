@@ -1,0 +1,156 @@
+namespace Modular.Tests.Deployment;
+
+/// <summary>
+/// The compose file and the Kubernetes manifests against the seed's tables (docs: ../shared/seed) and against
+/// each other. What the code reads is checked by <see cref="PublishedRoleTests"/>, on running processes.
+/// </summary>
+public sealed class ManifestTests
+{
+    public static TheoryData<string, string, int, string, string, string, string> SeedResources => new()
+    {
+        // service, MODULES, replicas, cpu request, cpu limit, memory request, memory limit (seed: Resource Allocations)
+        { "gateway", "gateway", 2, "100m", "500m", "128Mi", "256Mi" },
+        { "user-service", "users", 1, "100m", "500m", "128Mi", "256Mi" },
+        { "notification-service", "notifications", 1, "50m", "200m", "64Mi", "128Mi" },
+    };
+
+    [Theory]
+    [MemberData(nameof(SeedResources))]
+    public void each_kubernetes_deployment_has_the_seeds_replicas_and_resources_and_runs_its_role(
+        string service, string modules, int replicas, string cpuRequest, string cpuLimit, string memoryRequest, string memoryLimit)
+    {
+        var deployment = Manifests.Deployment(service);
+        deployment.Map("metadata").Text("namespace").ShouldBe("microservices");
+        deployment.Map("spec").Text("replicas").ShouldBe(replicas.ToString());
+
+        var container = Manifests.Container(service);
+        var resources = container.Map("resources");
+        resources.Map("requests").Text("cpu").ShouldBe(cpuRequest);
+        resources.Map("limits").Text("cpu").ShouldBe(cpuLimit);
+        resources.Map("requests").Text("memory").ShouldBe(memoryRequest);
+        resources.Map("limits").Text("memory").ShouldBe(memoryLimit);
+
+        var kubernetes = Manifests.Kubernetes(service);
+        var compose = Manifests.Compose(service);
+        kubernetes.Environment["MODULES"].ShouldBe(modules);
+        compose.Environment["MODULES"].ShouldBe(modules);
+        // One image for every role; compose builds it from docker/Dockerfile.
+        kubernetes.Image.ShouldBe(compose.Image);
+        Manifests.ComposeServices().Map(service).Map("build").Text("dockerfile").ShouldBe("docker/Dockerfile");
+        // The image runs as a non-root user, and Kubernetes insists on it.
+        Manifests.Deployment(service).Map("spec").Map("template").Map("spec").Map("securityContext").Text("runAsNonRoot").ShouldBe("true");
+    }
+
+    [Theory]
+    [InlineData("gateway")]
+    [InlineData("user-service")]
+    [InlineData("notification-service")]
+    public void every_service_has_the_seeds_probes_liveness_on_health_and_readiness_every_five_seconds(string service)
+    {
+        var container = Manifests.Container(service);
+        var liveness = container.Map("livenessProbe");
+        liveness.Map("httpGet").Text("path").ShouldBe("/health");
+        liveness.Text("initialDelaySeconds").ShouldBe("30");
+        liveness.Text("periodSeconds").ShouldBe("10");
+        var readiness = container.Map("readinessProbe");
+        readiness.Map("httpGet").Text("path").ShouldBeOneOf("/health", "/health/ready");
+        readiness.Text("initialDelaySeconds").ShouldBe("5");
+        readiness.Text("periodSeconds").ShouldBe("5");
+        // Kubernetes waits this long after SIGTERM: more than the host's own shutdown timeout.
+        int.Parse(Manifests.Deployment(service).Map("spec").Map("template").Map("spec").Text("terminationGracePeriodSeconds")!)
+            .ShouldBeGreaterThan((int)Modular.BuildingBlocks.Hosting.ModularHost.ShutdownTimeout.TotalSeconds);
+    }
+
+    [Fact]
+    public void the_gateway_is_reached_through_a_cluster_ip_service_an_nginx_ingress_and_scaled_by_an_hpa()
+    {
+        var service = Manifests.Kubernetes("gateway/service.yaml", "Service");
+        service.Map("spec").Text("type").ShouldBe("ClusterIP");
+        var port = (Dictionary<object, object>)service.Map("spec").List("ports").Single();
+        port.Text("port").ShouldBe("3000");
+
+        var ingress = Manifests.Kubernetes("gateway/ingress.yaml", "Ingress");
+        ingress.Map("spec").Text("ingressClassName").ShouldBe("nginx");
+        var backend = ((Dictionary<object, object>)((Dictionary<object, object>)ingress.Map("spec").List("rules").Single())
+            .Map("http").List("paths").Single()).Map("backend").Map("service");
+        backend.Text("name").ShouldBe(service.Map("metadata").Text("name"));
+
+        var hpa = Manifests.Kubernetes("gateway/hpa.yaml", "HorizontalPodAutoscaler");
+        hpa.Map("spec").Map("scaleTargetRef").Text("name").ShouldBe(Manifests.Deployment("gateway").Map("metadata").Text("name"));
+        hpa.Map("spec").Text("minReplicas").ShouldBe("2"); // never below the seed's two replicas
+    }
+
+    [Fact]
+    public void the_config_map_and_the_example_secret_hold_exactly_the_keys_the_deployments_take_from_them()
+    {
+        var fromConfig = new HashSet<string>();
+        var fromSecret = new HashSet<string>();
+        foreach (var service in Manifests.Services)
+        foreach (Dictionary<object, object> variable in Manifests.Container(service).List("env"))
+        {
+            if (!variable.ContainsKey("valueFrom")) continue;
+            var from = variable.Map("valueFrom");
+            if (from.ContainsKey("secretKeyRef")) fromSecret.Add(from.Map("secretKeyRef").Text("key")!);
+            else fromConfig.Add(from.Map("configMapKeyRef").Text("key")!);
+        }
+
+        Manifests.Kubernetes("configmap.yaml", "ConfigMap").Map("data").Keys.Cast<string>().Order().ShouldBe(fromConfig.Order());
+        Manifests.Kubernetes("secrets.example.yaml", "Secret").Map("stringData").Keys.Cast<string>().Order().ShouldBe(fromSecret.Order());
+    }
+
+    [Fact]
+    public void kustomization_applies_every_manifest_but_the_example_secret()
+    {
+        var resources = Manifests.Load("kubernetes/kustomization.yaml")[0].List("resources").Select(r => r.ToString()!).ToList();
+        resources.ShouldNotContain("secrets.example.yaml");
+        var expected = Directory.GetFiles(Manifests.PathOf("kubernetes"), "*.yaml", SearchOption.AllDirectories)
+            .Select(f => Path.GetRelativePath(Manifests.PathOf("kubernetes"), f))
+            .Where(f => f is not ("kustomization.yaml" or "secrets.example.yaml" or "secrets.yaml"))
+            .Order();
+        resources.Order().ShouldBe(expected);
+        foreach (var resource in resources)
+            Manifests.Load(Path.Combine("kubernetes", resource)).ShouldAllBe(d => d.Text("kind") == "Namespace"
+                || d.Map("metadata").Text("namespace") == "microservices");
+    }
+
+    public static TheoryData<string, string[]> SeedStartupOrder => new()
+    {
+        // service, what it waits for to be healthy (seed: Startup Order; notification-service also keeps its delivery log in PostgreSQL)
+        { "kafka", ["zookeeper"] },
+        { "user-service", ["kafka", "postgres"] },
+        { "notification-service", ["kafka", "postgres"] },
+        { "gateway", ["kafka", "redis"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(SeedStartupOrder))]
+    public void compose_starts_services_in_the_seeds_order_once_their_dependencies_are_healthy(string service, string[] dependencies)
+    {
+        var services = Manifests.ComposeServices();
+        var healthy = services.Map(service).Map("depends_on")
+            .Where(d => d.Value.Text("condition") == "service_healthy")
+            .Select(d => (string)d.Key);
+        healthy.Order().ShouldBe(dependencies.Order());
+        // A dependency can only become healthy if it has a health check.
+        foreach (var dependency in dependencies) services.Map(dependency).ContainsKey("healthcheck").ShouldBeTrue(dependency);
+    }
+
+    [Fact]
+    public void compose_runs_the_seeds_stack_plus_monitoring_and_a_mail_catcher()
+    {
+        var services = Manifests.ComposeServices();
+        services.Keys.Cast<string>().ShouldBe(
+            ["postgres", "redis", "zookeeper", "kafka", "user-service", "notification-service", "gateway", "mailcatcher", "prometheus", "grafana"],
+            ignoreOrder: true);
+        services.Map("gateway").List("ports").Select(p => p.ToString()).ShouldContain("3000:3000");
+        services.Map("postgres").List("ports").Select(p => p.ToString()).ShouldContain("5432:5432");
+        services.Map("redis").List("ports").Select(p => p.ToString()).ShouldContain("6379:6379");
+        services.Map("zookeeper").List("ports").Select(p => p.ToString()).ShouldContain("2181:2181");
+        services.Map("kafka").List("ports").Select(p => p.ToString()).ShouldContain("9092:9092");
+        // The seed's KAFKA_BROKERS: the broker's internal listener.
+        services.Map("kafka").Map("environment").Text("KAFKA_ADVERTISED_LISTENERS")!.ShouldContain("kafka:29092");
+        foreach (var service in Manifests.Services) Manifests.Compose(service).Environment["KAFKA_BROKERS"].ShouldBe("kafka:29092");
+        // Notifications send to the mail catcher.
+        Manifests.Compose("notification-service").Environment["SMTP_URL"].ShouldStartWith("smtp://mailcatcher:");
+    }
+}
