@@ -16,7 +16,7 @@ SERVICES := set -a && eval "$$(bash scripts/services.sh)" && set +a
 # The topics of src/BuildingBlocks/Messaging/MessagingTopology.cs, created before any consumer starts.
 TOPICS := users.requests users.events
 
-.PHONY: services run split test build clean
+.PHONY: services run split test build publish clean
 
 services:
 	@bash scripts/services.sh
@@ -33,9 +33,14 @@ split:
 
 # A fresh Kafka test broker per run: its state lives in memory and tests expect none from earlier runs.
 test:
+	@bash scripts/check-deployment.sh
 	@$(SERVICES) && bash scripts/kafka-test-broker.sh --stop && \
 	  export TEST_$$(bash scripts/kafka-test-broker.sh $(TOPICS)) && \
 	  dotnet test Modular.sln
+
+# The Release output the image carries (pre-generated Wolverine code), into .data/publish.
+publish:
+	bash scripts/publish.sh .data/publish
 
 clean:
 	dotnet clean Modular.sln

@@ -9,20 +9,8 @@ PG_DATABASES=(modular modular_test modular_split_test modular_mail_test modular_
 REDIS_PORT=${REDIS_PORT:-6379}
 DATA_DIR=${DATA_DIR:-$(pwd)/.data}
 
-log() { printf '[services] %s\n' "$*" >&2; }
-die() { printf '[services] error: %s\n' "$*" >&2; exit 1; }
-
-as_root() {
-  if [ "$(id -u)" -eq 0 ]; then "$@"
-  elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then sudo "$@"
-  else die "this step needs root: $* (run as root, or install and start it yourself)"; fi
-}
-
-apt_install() {
-  log "installing $* from Debian packages"
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
-}
+LOG_TAG=services
+source "$(dirname "$0")/lib.sh"
 
 has_postgres_server() { ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 && command -v pg_lsclusters >/dev/null; }
 

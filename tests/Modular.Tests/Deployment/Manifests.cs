@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Modular.Tests.Infrastructure;
+using YamlDotNet.Core;
 using YamlDotNet.Serialization;
 
 namespace Modular.Tests.Deployment;
@@ -35,7 +36,7 @@ public static partial class Manifests
     public static IReadOnlyList<Dictionary<object, object>> Load(string relative)
     {
         using var reader = new StringReader(File.ReadAllText(PathOf(relative)));
-        var parser = new YamlDotNet.Core.Parser(reader);
+        var parser = new Parser(reader);
         parser.Consume<YamlDotNet.Core.Events.StreamStart>();
         var documents = new List<Dictionary<object, object>>();
         while (parser.Accept<YamlDotNet.Core.Events.DocumentStart>(out _))

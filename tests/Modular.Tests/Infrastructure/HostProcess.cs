@@ -128,12 +128,31 @@ public sealed class HostProcess : IAsyncDisposable
     [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
     private static extern int kill(int pid, int signal);
 
+    /// <summary>Kills the process (SIGKILL): no graceful shutdown, as a crash would end it.</summary>
+    public async Task KillAsync()
+    {
+        if (_process.HasExited) return;
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+    }
+
+    /// <summary>
+    /// Stops the process as a container runtime would, SIGTERM first, so that its Kafka consumers leave their
+    /// groups at once instead of holding partitions until their session times out; SIGKILL if it lingers.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (!_process.HasExited)
         {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
+            Suspend(false);
+            try
+            {
+                await TerminateAsync(TimeSpan.FromSeconds(10));
+            }
+            catch (OperationCanceledException)
+            {
+                await KillAsync();
+            }
         }
         _process.Dispose();
     }

@@ -39,11 +39,11 @@ public sealed class SplitApp : ModularApp
     }
 
     /// <summary>Kills the process (SIGKILL): no graceful shutdown, as a crash would end it.</summary>
-    public async Task StopNotificationServiceAsync() => await NotificationService.DisposeAsync();
+    public Task StopNotificationServiceAsync() => NotificationService.KillAsync();
 
     public async Task StartNotificationServiceAsync() => NotificationService = await StartServiceAsync("notifications");
 
-    public async Task StopUserServiceAsync() => await UserService.DisposeAsync();
+    public Task StopUserServiceAsync() => UserService.KillAsync();
 
     public async Task StartUserServiceAsync()
     {

@@ -30,7 +30,7 @@ public sealed class CrashRecoveryTests
                 http.PostAsJsonAsync("/api/v1/auth/register", new { email, password = Api.Password })));
             answers.ShouldAllBe(a => (int)a.StatusCode == 201);
         }
-        await host.DisposeAsync(); // SIGKILL
+        await host.KillAsync();
         mail.Messages.Count.ShouldBeLessThan(emails.Length, "the kill came after every e-mail was out: it proves nothing");
 
         await using var restarted = HostProcess.Start(settings);

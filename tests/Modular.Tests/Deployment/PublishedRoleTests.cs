@@ -1,0 +1,81 @@
+using System.Text.RegularExpressions;
+using Modular.Tests.Infrastructure;
+
+namespace Modular.Tests.Deployment;
+
+/// <summary>
+/// Each service of docker/docker-compose.yml and of kubernetes/, run as the published host (pre-generated code,
+/// Production) with exactly the environment the deployment gives it. Only where the dependencies live changes
+/// (the test run's PostgreSQL, Redis, Kafka test broker and SMTP server instead of the cluster's), and the
+/// Kafka timings the test broker needs.
+/// </summary>
+public sealed partial class PublishedRoleTests
+{
+    private static readonly string DatabaseUrl = TestEnvironment.DatabaseUrlFor("modular_deploy_test");
+
+    public static TheoryData<string, string> Deployments => new()
+    {
+        { "compose", "gateway" }, { "compose", "user-service" }, { "compose", "notification-service" },
+        { "kubernetes", "gateway" }, { "kubernetes", "user-service" }, { "kubernetes", "notification-service" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Deployments))]
+    public async Task the_deployment_sets_exactly_the_variables_its_role_reads_and_its_probes_answer_200(string source, string service)
+    {
+        var manifest = source == "compose" ? Manifests.Compose(service) : Manifests.Kubernetes(service);
+        using var mail = new Mailbox();
+        var port = TestEnvironment.FreeTcpPort();
+        var environment = new Dictionary<string, string>(manifest.Environment) { ["PORT"] = port.ToString() };
+        foreach (var (name, local) in new Dictionary<string, string>
+                 {
+                     ["KAFKA_BROKERS"] = TestEnvironment.KafkaBrokers,
+                     ["DATABASE_URL"] = DatabaseUrl,
+                     ["REDIS_URL"] = TestEnvironment.RedisUrl,
+                     ["SMTP_URL"] = $"smtp://127.0.0.1:{mail.Port}",
+                     // The test broker's timings (TestEnvironment.Split): with Kafka's 45 s, a consumer stopped
+                     // while it joins its group holds the group's partitions from the tests after this one.
+                     ["KAFKA_SESSION_TIMEOUT"] = "6s",
+                     ["KAFKA_FETCH_WAIT_MAX"] = "10ms",
+                 })
+            if (environment.ContainsKey(name)) environment[name] = local;
+
+        await using var host = HostProcess.Start(environment);
+        await host.WaitForOutputAsync(" (secrets: ", TimeSpan.FromSeconds(60));
+        var read = VariablesLine().Match(host.Output);
+        read.Success.ShouldBeTrue(host.Output);
+
+        // No drift: the deployment sets what the code reads, no more (a variable nobody reads) and no less.
+        manifest.Environment.Keys.Order().ShouldBe(Names(read, "variables"), $"{manifest}: the variables set vs the variables read");
+        var secrets = Names(read, "secrets");
+        if (source == "kubernetes")
+            manifest.FromSecrets.Order().ShouldBe(secrets, $"{manifest}: the variables taken from the Secret vs the secrets read");
+        else
+            // Compose takes secrets from the operator's docker/.env; a value written in the file holds no credential.
+            foreach (var secret in secrets.Where(s => !manifest.FromSecrets.Contains(s)))
+                Uri.TryCreate(manifest.Environment[secret], UriKind.Absolute, out var url).ShouldBeTrue($"{manifest}: {secret} is written in the file");
+
+        // Every probe the deployment defines answers 200 once the dependencies are there.
+        manifest.HealthPaths.ShouldNotBeEmpty();
+        foreach (var path in manifest.HealthPaths)
+            await host.WaitUntilHealthyAsync($"http://127.0.0.1:{port}{path}", TimeSpan.FromSeconds(90));
+        if (source == "compose")
+        {
+            // The image's own health check command, as Compose runs it inside the container.
+            await using var probe = HostProcess.Start(new Dictionary<string, string> { ["PORT"] = port.ToString() },
+                [HealthProbeCommand, .. manifest.HealthPaths]);
+            (await probe.WaitForExitAsync(TimeSpan.FromSeconds(30))).ShouldBe(0, probe.Output);
+        }
+
+        // Stopped as Docker and Kubernetes stop it: it exits by itself, successfully, within their grace period.
+        (await host.TerminateAsync(TimeSpan.FromSeconds(30))).ShouldBe(0, host.Output + host.Errors);
+    }
+
+    private const string HealthProbeCommand = Modular.BuildingBlocks.Hosting.HealthProbe.Command;
+
+    private static IEnumerable<string> Names(Match line, string group) =>
+        line.Groups[group].Value.Split(',', StringSplitOptions.RemoveEmptyEntries).Order();
+
+    [GeneratedRegex(@"reads the variables (?<variables>[A-Z0-9_,]+) \(secrets: (?<secrets>[A-Z0-9_,]*)\)")]
+    private static partial Regex VariablesLine();
+}
