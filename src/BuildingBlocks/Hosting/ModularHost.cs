@@ -11,6 +11,7 @@ using Microsoft.Extensions.Logging;
 using Modular.BuildingBlocks.Configuration;
 using Modular.BuildingBlocks.Http;
 using Modular.BuildingBlocks.Messaging;
+using Modular.BuildingBlocks.Observability;
 using Prometheus;
 using Wolverine;
 
@@ -46,6 +47,7 @@ public static class ModularHost
     public static HostRole AddModularHosting(this WebApplicationBuilder builder, SettingsReader settings)
     {
         var role = HostRole.Read(settings);
+        builder.AddCorrelation();
         var port = settings.Optional("PORT", 3000, SettingParsers.Port);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenAnyIP(port));
 
@@ -59,10 +61,12 @@ public static class ModularHost
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
         builder.Services.AddHealthChecks().AddCheck<HealthEndpoints.StartedCheck>("started", tags: [HealthEndpoints.ReadyTag]);
         builder.Services.AddSingleton(role);
+        builder.Services.AddHostedService<MessageMetrics>();
         if (role.Kafka is { } kafka)
         {
             builder.Services.AddSingleton(kafka);
             builder.Services.AddSingleton<KafkaTopics>();
+            builder.Services.AddHostedService<KafkaConsumerLag>();
             builder.Services.AddHealthChecks()
                 .AddCheck<KafkaTopics>("kafka", tags: [HealthEndpoints.ReadyTag, HealthEndpoints.StartupTag]);
         }
@@ -105,6 +109,7 @@ public static class ModularHost
         app.Logger.LogInformation("{Service} reads the variables {Variables} (secrets: {Secrets}); the GC may use {HeapLimitMb} MB",
             role.ServiceName, string.Join(",", settings.VariablesRead), string.Join(",", settings.SecretsRead),
             GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024 * 1024));
+        app.UseCorrelationHeader();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseHttpMetrics(); // request durations and status codes per route, on /metrics

@@ -95,6 +95,10 @@ public static partial class MessagingTopology
         opts.DefaultRemoteInvocationTimeout = kafka.RequestTimeout;
     }
 
+    /// <summary>The consumer groups of the services and the topics they read, whichever process asks.</summary>
+    public static IEnumerable<(string Group, string Topic)> ServiceConsumerGroups =>
+        Reads.Values.SelectMany(reads => reads.Topics.Select(topic => (reads.Group, topic)));
+
     /// <summary>The topics this process consumes: they must exist before its consumers subscribe.</summary>
     public static IReadOnlyList<string> TopicsRead(HostRole role, KafkaSettings kafka) =>
     [

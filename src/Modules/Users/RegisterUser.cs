@@ -1,4 +1,5 @@
 using Marten;
+using Microsoft.Extensions.Logging;
 using Modular.BuildingBlocks;
 using Modular.Users.Contracts;
 using Modular.Users.Contracts.Events;
@@ -16,7 +17,7 @@ public static class RegisterUserHandler
         chain.OnException(IsUniqueViolation).RetryTimes(2);
 
     public static async Task<(UserResult, UserRegistered?)> Handle(
-        RegisterUser command, IDocumentSession session, Passwords passwords, UsersSettings settings, CancellationToken ct)
+        RegisterUser command, IDocumentSession session, Passwords passwords, UsersSettings settings, ILogger logger, CancellationToken ct)
     {
         var email = Emails.Normalize(command.Email);
         if (await session.Query<User>().AnyAsync(u => u.Email == email, ct))
@@ -34,6 +35,7 @@ public static class RegisterUserHandler
         };
         user.PasswordHash = passwords.Hash(user, command.Password);
         session.Insert(user);
+        logger.LogInformation("Registered user {UserId}", user.Id);
 
         return (UserResult.Success(user.ToDetails()), new UserRegistered(Guid.CreateVersion7(now), user.Id, user.Email, user.Name, now));
     }

@@ -28,6 +28,12 @@ public abstract class ModularApp : IAsyncLifetime
 
     public abstract Task DisposeAsync();
 
+    /// <summary>Scrapes <c>/metrics</c> of the process that runs <paramref name="module"/>.</summary>
+    public abstract Task<Scrape> ScrapeAsync(Modular.BuildingBlocks.Hosting.Module module);
+
+    protected static async Task<Scrape> ScrapeAsync(IAlbaHost host) =>
+        new((await host.Scenario(s => s.Get.Url("/metrics"))).ReadAsText());
+
     /// <summary>Every test starts from empty user data, an empty Redis database and an empty mailbox.</summary>
     public async Task ResetAsync()
     {

@@ -15,6 +15,8 @@ public sealed class SingleProcessApp : ModularApp
 
     protected override string DatabaseUrl => TestEnvironment.DatabaseUrl;
 
+    public override Task<Scrape> ScrapeAsync(Modular.BuildingBlocks.Hosting.Module module) => ScrapeAsync(_host);
+
     public override async Task InitializeAsync() => _host = await StartGatewayAsync(TestEnvironment.SingleProcess(Mail.Port));
 
     public override Task<IAlbaHost> StartGatewayAsync(Action<Dictionary<string, string>> change)

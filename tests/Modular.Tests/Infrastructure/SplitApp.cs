@@ -28,14 +28,24 @@ public sealed class SplitApp : ModularApp
         await WaitUntilRequestsFlowAsync();
     }
 
+    private readonly Dictionary<string, string> _urls = [];
+
     /// <summary>Starts (or restarts) the service of <paramref name="modules"/> and waits until it is ready.</summary>
     private async Task<HostProcess> StartServiceAsync(string modules)
     {
         var settings = TestEnvironment.Split(modules, Mail.Port);
         settings["PORT"] = TestEnvironment.FreeTcpPort().ToString();
+        _urls[modules] = $"http://127.0.0.1:{settings["PORT"]}";
         var process = HostProcess.Start(settings);
-        await process.WaitUntilHealthyAsync($"http://127.0.0.1:{settings["PORT"]}/health/ready", TimeSpan.FromSeconds(120));
+        await process.WaitUntilHealthyAsync($"{_urls[modules]}/health/ready", TimeSpan.FromSeconds(120));
         return process;
+    }
+
+    public override async Task<Scrape> ScrapeAsync(Modular.BuildingBlocks.Hosting.Module module)
+    {
+        if (module == Modular.BuildingBlocks.Hosting.Module.Gateway) return await ScrapeAsync(Gateway);
+        using var http = new HttpClient();
+        return new Scrape(await http.GetStringAsync($"{_urls[module.ToString().ToLowerInvariant()]}/metrics"));
     }
 
     /// <summary>Kills the process (SIGKILL): no graceful shutdown, as a crash would end it.</summary>

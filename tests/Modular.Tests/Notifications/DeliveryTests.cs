@@ -160,9 +160,7 @@ public sealed partial class DeliveryTests(DeliveryFixture fixture) : IClassFixtu
     /// <summary>The value of a counter on /metrics, as Prometheus would scrape it.</summary>
     private async Task<double> Metric(string name, string template, string? kind = null)
     {
-        var text = (await Host.Scenario(s => s.Get.Url("/metrics"))).ReadAsText();
-        var labels = kind is null ? $@"template=""{template}""" : $@"template=""{template}"",kind=""{kind}""";
-        var match = Regex.Match(text, $@"^{name}\{{{Regex.Escape(labels)}\}} (\S+)$", RegexOptions.Multiline);
-        return match.Success ? double.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : 0;
+        var scrape = new Scrape((await Host.Scenario(s => s.Get.Url("/metrics"))).ReadAsText());
+        return kind is null ? scrape.Sum(name, ("template", template)) : scrape.Sum(name, ("template", template), ("kind", kind));
     }
 }

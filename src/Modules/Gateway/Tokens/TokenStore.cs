@@ -1,3 +1,4 @@
+using Prometheus;
 using StackExchange.Redis;
 
 namespace Modular.Gateway.Tokens;
@@ -103,8 +104,16 @@ internal sealed class TokenStore(IConnectionMultiplexer redis)
     public async Task RevokeUserSessionsAsync(Guid userId, string? keepFamily, TimeSpan refreshLifetime) =>
         await Run(RevokeUserScript, [Key("gen", userId), Key("keep", userId)], [keepFamily ?? "", Seconds(refreshLifetime)]);
 
-    private async Task<RedisResult> Run(string script, RedisKey[] keys, RedisValue[] values) =>
-        await redis.GetDatabase().ScriptEvaluateAsync(script, keys, values);
+    private static readonly Histogram CommandDuration = Metrics.CreateHistogram(
+        "modular_redis_command_duration_seconds", "Round trips of the gateway's Redis commands (token store scripts), per operation.",
+        new HistogramConfiguration { LabelNames = ["command"], Buckets = Histogram.ExponentialBuckets(0.0001, 2, 16) });
+
+    private async Task<RedisResult> Run(string script, RedisKey[] keys, RedisValue[] values,
+        [System.Runtime.CompilerServices.CallerMemberName] string operation = "")
+    {
+        using var _ = CommandDuration.WithLabels(operation.Replace("Async", "")).NewTimer();
+        return await redis.GetDatabase().ScriptEvaluateAsync(script, keys, values);
+    }
 
     private static RedisKey Key(string kind, object id) => $"{Prefix}{kind}:{id}";
 

@@ -1,0 +1,114 @@
+using Modular.BuildingBlocks.Hosting;
+using Modular.Tests.Infrastructure;
+
+namespace Modular.Tests.Scenarios;
+
+/// <summary>
+/// After a scripted burst of traffic, <c>/metrics</c> of each process counts exactly that traffic: HTTP requests
+/// per route, method and status; messages handled per type; plus the pool, Redis and (split) Kafka series.
+/// Counters live as long as the process, so each count is the difference between a scrape before and after.
+/// </summary>
+public abstract class MetricsScenarios(ModularApp app) : Infrastructure.Scenarios(app)
+{
+    protected const string Register = "/api/v1/auth/register";
+    private const string Login = "/api/v1/auth/login";
+
+    /// <summary>How often a test that waits for a metric scrapes, as Prometheus would, only faster.</summary>
+    protected static readonly TimeSpan ScrapeInterval = TimeSpan.FromMilliseconds(250);
+
+    [Fact]
+    public async Task a_burst_of_registrations_logins_and_failures_is_counted_per_route_status_and_message_type()
+    {
+        var gatewayBefore = await App.ScrapeAsync(Module.Gateway);
+        var usersBefore = await App.ScrapeAsync(Module.Users);
+        var notificationsBefore = await App.ScrapeAsync(Module.Notifications);
+
+        var emails = Enumerable.Range(0, 3).Select(i => $"metrics{i}-{Guid.NewGuid():N}@example.com").ToArray();
+        foreach (var email in emails) await App.RegisterAsync(email);
+        await Gateway.PostJsonAsync(Login, new { email = emails[0], password = Api.Password }, 200);
+        await Gateway.PostJsonAsync(Login, new { email = emails[1], password = Api.Password }, 200);
+        await Gateway.PostJsonAsync(Login, new { email = emails[0], password = "wrong password" }, 401);
+        await Gateway.PostJsonAsync(Login, new { email = "nobody@example.com", password = "wrong password" }, 401);
+        await Gateway.PostJsonAsync(Register, new { email = "not an e-mail", password = Api.Password }, 400);
+        await App.Mail.WaitUntilAsync(_ => emails.All(e => App.Mail.To(e).Count == 1));
+
+        var gateway = await App.ScrapeAsync(Module.Gateway);
+        double Requests(Scrape scrape, string metric, string route, string code) =>
+            scrape.Sum(metric, ("endpoint", route), ("method", "POST"), ("code", code));
+        foreach (var metric in new[] { "http_requests_received_total", "http_request_duration_seconds_count" })
+        {
+            (Requests(gateway, metric, Register, "201") - Requests(gatewayBefore, metric, Register, "201")).ShouldBe(3, metric);
+            (Requests(gateway, metric, Login, "200") - Requests(gatewayBefore, metric, Login, "200")).ShouldBe(2, metric);
+            (Requests(gateway, metric, Login, "401") - Requests(gatewayBefore, metric, Login, "401")).ShouldBe(2, metric);
+            (Requests(gateway, metric, Register, "400") - Requests(gatewayBefore, metric, Register, "400")).ShouldBe(1, metric);
+        }
+        // Every token issued or checked is a Redis round trip, timed per operation.
+        gateway.Matching("modular_redis_command_duration_seconds_count").ShouldAllBe(s => s.Labels["command"] != "");
+        (gateway.Sum("modular_redis_command_duration_seconds_count") - gatewayBefore.Sum("modular_redis_command_duration_seconds_count"))
+            .ShouldBeGreaterThanOrEqualTo(5);
+
+        var users = await App.ScrapeAsync(Module.Users);
+        double Handled(Scrape scrape, string type) => scrape.Sum("modular_messages_handled_total", ("message_type", type));
+        (Handled(users, "Modular.Users.Contracts.RegisterUser") - Handled(usersBefore, "Modular.Users.Contracts.RegisterUser")).ShouldBe(3);
+        (Handled(users, "Modular.Users.Contracts.VerifyCredentials") - Handled(usersBefore, "Modular.Users.Contracts.VerifyCredentials")).ShouldBe(4);
+        users.Sum("modular_message_handling_seconds_count", ("message_type", "Modular.Users.Contracts.RegisterUser"))
+            .ShouldBeGreaterThanOrEqualTo(3);
+        // The connection pool of the users' database: busy and idle connections, and the pool's size.
+        users.Matching("npgsql_db_client_connections_usage").Select(s => s.Labels["state"]).ShouldBe(["idle", "used"], ignoreOrder: true);
+        users.Sum("npgsql_db_client_connections_max").ShouldBeGreaterThan(0);
+
+        // The welcome e-mails' events: counted once the handler is done, a moment after the e-mail left.
+        const string registered = "Modular.Users.Contracts.Events.UserRegistered";
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        Scrape notifications;
+        while ((notifications = await App.ScrapeAsync(Module.Notifications)) is var n
+               && Handled(n, registered) - Handled(notificationsBefore, registered) < 3 && DateTime.UtcNow < deadline)
+            await Task.Delay(ScrapeInterval);
+        (Handled(notifications, registered) - Handled(notificationsBefore, registered)).ShouldBe(3);
+        (notifications.Sum("modular_emails_sent_total", ("template", "welcome"))
+            - notificationsBefore.Sum("modular_emails_sent_total", ("template", "welcome"))).ShouldBe(3);
+    }
+}
+
+[Collection(SingleProcessCollection.Name)]
+public sealed class MetricsInSingleProcess(SingleProcessApp app) : MetricsScenarios(app);
+
+[Collection(SplitCollection.Name)]
+public sealed class MetricsInSplitMode(SplitApp app) : MetricsScenarios(app)
+{
+    [Fact]
+    public async Task every_kafka_process_reports_the_lag_of_each_service_group_per_topic_and_partition()
+    {
+        var users = await app.ScrapeAsync(Module.Users);
+        var lag = users.Matching("modular_kafka_consumer_lag").ToList();
+        lag.Select(s => (s.Labels["group"], s.Labels["topic"])).Distinct()
+            .ShouldBe([("user-service", "users.requests"), ("notification-service", "users.events")], ignoreOrder: true);
+        lag.ShouldAllBe(s => int.Parse(s.Labels["partition"]) >= 0);
+    }
+
+    [Fact]
+    public async Task with_the_notification_service_stopped_n_registrations_make_its_lag_n_and_its_restart_brings_it_back_to_zero()
+    {
+        await WaitForLagAsync(0, "the notification-service caught up before the test");
+        await app.StopNotificationServiceAsync();
+
+        var emails = Enumerable.Range(0, 5).Select(i => $"lag{i}-{Guid.NewGuid():N}@example.com").ToArray();
+        foreach (var email in emails) await app.Gateway.PostJsonAsync(Register, new { email, password = Api.Password }, 201);
+        await WaitForLagAsync(emails.Length, "every registration's event waits in users.events");
+
+        await app.StartNotificationServiceAsync();
+        await WaitForLagAsync(0, "the restarted notification-service consumed them");
+        await app.Mail.WaitUntilAsync(_ => emails.All(e => app.Mail.To(e).Count > 0), TimeSpan.FromSeconds(60));
+    }
+
+    /// <summary>Scrapes user-service until the notification-service group's lag on users.events is <paramref name="expected"/>.</summary>
+    private async Task WaitForLagAsync(double expected, string because)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        double lag;
+        while ((lag = (await app.ScrapeAsync(Module.Users)).Sum("modular_kafka_consumer_lag", ("group", "notification-service"), ("topic", "users.events")))
+               != expected && DateTime.UtcNow < deadline)
+            await Task.Delay(ScrapeInterval);
+        lag.ShouldBe(expected, because);
+    }
+}
