@@ -12,24 +12,12 @@ public sealed class GracefulShutdownTests
     private static readonly string DatabaseUrl = TestEnvironment.DatabaseUrlFor("modular_deploy_test");
     private static readonly TimeSpan GracePeriod = TimeSpan.FromSeconds(30);
 
-    private static async Task<(HostProcess Host, string Url)> StartAsync(string modules, int smtpPort, Action<Dictionary<string, string>>? change = null)
+    private static Task<(HostProcess Host, string Url)> StartAsync(string modules, int smtpPort, Action<Dictionary<string, string>>? change = null)
     {
         var settings = TestEnvironment.Split(modules, smtpPort);
         settings["DATABASE_URL"] = DatabaseUrl;
-        settings["PORT"] = TestEnvironment.FreeTcpPort().ToString();
         change?.Invoke(settings);
-        var url = $"http://127.0.0.1:{settings["PORT"]}";
-        var host = HostProcess.Start(settings);
-        await host.WaitUntilHealthyAsync($"{url}/health/ready", TimeSpan.FromSeconds(120));
-        return (host, url);
-    }
-
-    /// <summary>A login for an unknown account goes to user-service and back: 401 means requests flow.</summary>
-    private static async Task WaitUntilRequestsFlowAsync(HttpClient gateway)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(90);
-        while ((int)(await gateway.PostAsJsonAsync("/api/v1/auth/login", new { email = "nobody@warm.up", password = "not a password" })).StatusCode != 401)
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("requests do not flow through Kafka");
+        return HostProcess.StartReadyAsync(settings);
     }
 
     [Fact]
@@ -41,7 +29,7 @@ public sealed class GracefulShutdownTests
         var (gateway, url) = await StartAsync("gateway", mail.Port, s => s["REQUEST_TIMEOUT"] = "30s");
         await using var _gateway = gateway;
         using var http = new HttpClient { BaseAddress = new Uri(url), Timeout = GracePeriod };
-        await WaitUntilRequestsFlowAsync(http);
+        await HostProcess.WaitUntilRequestsFlowAsync(http);
 
         // user-service frozen: the registrations wait in the gateway for their replies.
         users.Suspend(true);
@@ -69,7 +57,7 @@ public sealed class GracefulShutdownTests
         var (gateway, url) = await StartAsync("gateway", mail.Port);
         await using var _gateway = gateway;
         using var http = new HttpClient { BaseAddress = new Uri(url) };
-        await WaitUntilRequestsFlowAsync(http);
+        await HostProcess.WaitUntilRequestsFlowAsync(http);
 
         var emails = Enumerable.Range(0, 12).Select(i => $"drain{i}-{Guid.NewGuid():N}@example.com").ToArray();
         (await Task.WhenAll(emails.Select(email => http.PostAsJsonAsync("/api/v1/auth/register", new { email, password = Api.Password }))))

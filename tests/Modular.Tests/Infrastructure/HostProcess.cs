@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net.Http.Json;
 using System.Text;
 
 namespace Modular.Tests.Infrastructure;
@@ -111,6 +112,27 @@ public sealed class HostProcess : IAsyncDisposable
             await Task.Delay(200);
         }
         throw new TimeoutException($"{url} did not answer 200 within {timeout}:\n{Output}\n{Errors}");
+    }
+
+    /// <summary>
+    /// Starts the published host with <paramref name="settings"/> on a free port and waits until it is ready;
+    /// returns it with its base URL.
+    /// </summary>
+    public static async Task<(HostProcess Host, string Url)> StartReadyAsync(Dictionary<string, string> settings)
+    {
+        settings["PORT"] = TestEnvironment.FreeTcpPort().ToString();
+        var url = $"http://127.0.0.1:{settings["PORT"]}";
+        var host = Start(settings);
+        await host.WaitUntilHealthyAsync($"{url}/health/ready", TimeSpan.FromSeconds(120));
+        return (host, url);
+    }
+
+    /// <summary>A login for an unknown account goes to user-service and back: 401 means requests flow.</summary>
+    public static async Task WaitUntilRequestsFlowAsync(HttpClient gateway)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while ((int)(await gateway.PostAsJsonAsync("/api/v1/auth/login", new { email = "nobody@warm.up", password = "not a password" })).StatusCode != 401)
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("requests do not flow through Kafka");
     }
 
     /// <summary>Sends SIGTERM, as Docker and Kubernetes stop a container, and waits for the process to exit.</summary>

@@ -10,7 +10,21 @@ public sealed partial class Scrape
 
     public IReadOnlyList<Series> All { get; }
 
-    public Scrape(string text) => All = text.Split('\n')
+    private readonly HashSet<string> _declared = [];
+
+    public Scrape(string text)
+    {
+        // A labelled metric with no series yet (no failure so far, say) is only declared: "# TYPE name kind".
+        foreach (Match type in TypeLine().Matches(text))
+        {
+            var name = type.Groups["name"].Value;
+            if (type.Groups["kind"].Value == "histogram") _declared.UnionWith([name + "_bucket", name + "_sum", name + "_count"]);
+            else _declared.Add(name);
+        }
+        All = Parse(text);
+    }
+
+    private static List<Series> Parse(string text) => text.Split('\n')
         .Select(line => SeriesLine().Match(line.TrimEnd()))
         .Where(m => m.Success)
         .Select(m => new Series(
@@ -19,8 +33,8 @@ public sealed partial class Scrape
             double.Parse(m.Groups["value"].Value, CultureInfo.InvariantCulture)))
         .ToList();
 
-    /// <summary>The metric names the process exposes.</summary>
-    public IReadOnlySet<string> Names => All.Select(s => s.Name).ToHashSet();
+    /// <summary>The metric names the process exposes: with series, or declared and waiting for their first.</summary>
+    public IReadOnlySet<string> Names => All.Select(s => s.Name).Concat(_declared).ToHashSet();
 
     /// <summary>The sum of the series of <paramref name="name"/> whose labels include <paramref name="labels"/> (0 when none).</summary>
     public double Sum(string name, params (string Key, string Value)[] labels) =>
@@ -28,6 +42,9 @@ public sealed partial class Scrape
 
     public IEnumerable<Series> Matching(string name, params (string Key, string Value)[] labels) =>
         All.Where(s => s.Name == name && labels.All(l => s.Labels.TryGetValue(l.Key, out var v) && v == l.Value));
+
+    [GeneratedRegex(@"^# TYPE (?<name>\S+) (?<kind>\S+)", RegexOptions.Multiline)]
+    private static partial Regex TypeLine();
 
     [GeneratedRegex(@"^(?<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?<labels>.*)\})? (?<value>\S+)$")]
     private static partial Regex SeriesLine();

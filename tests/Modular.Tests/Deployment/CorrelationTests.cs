@@ -1,0 +1,74 @@
+using System.Net.Http.Json;
+using Modular.Tests.Infrastructure;
+
+namespace Modular.Tests.Deployment;
+
+/// <summary>
+/// A request's correlation id, returned in <c>X-Correlation-Id</c>, is on the log lines of every module that
+/// handles what the request caused: the gateway, Users and Notifications, in one process and across three.
+/// The hosts run as published, in Production, where every log line is a JSON object with its scopes.
+/// </summary>
+public sealed class CorrelationTests
+{
+    private static readonly string DatabaseUrl = TestEnvironment.DatabaseUrlFor("modular_deploy_test");
+
+    [Fact]
+    public async Task in_one_process_the_registration_its_user_and_its_welcome_email_log_the_requests_correlation_id()
+    {
+        using var mail = new Mailbox();
+        var settings = TestEnvironment.SingleProcess(mail.Port);
+        settings["DATABASE_URL"] = TestEnvironment.DatabaseUrlFor("modular_misc_test");
+        var (host, url) = await HostProcess.StartReadyAsync(settings);
+        await using var _ = host;
+
+        var id = await RegisterAsync(url, mail);
+
+        await host.WaitForOutputAsync("Sent the welcome e-mail", TimeSpan.FromSeconds(30));
+        LinesWith(host, id).ShouldSatisfyAllConditions(
+            lines => lines.ShouldContain(l => l.Contains("answered 201")),
+            lines => lines.ShouldContain(l => l.Contains("Registered user")),
+            lines => lines.ShouldContain(l => l.Contains("Sent the welcome e-mail")));
+    }
+
+    [Fact]
+    public async Task across_the_split_services_each_logs_the_requests_correlation_id()
+    {
+        using var mail = new Mailbox();
+        Dictionary<string, string> Settings(string modules)
+        {
+            var settings = TestEnvironment.Split(modules, mail.Port);
+            settings["DATABASE_URL"] = DatabaseUrl;
+            return settings;
+        }
+        var (users, _) = await HostProcess.StartReadyAsync(Settings("users"));
+        await using var _users = users;
+        var (notifications, _) = await HostProcess.StartReadyAsync(Settings("notifications"));
+        await using var _notifications = notifications;
+        var (gateway, url) = await HostProcess.StartReadyAsync(Settings("gateway"));
+        await using var _gateway = gateway;
+        using (var http = new HttpClient { BaseAddress = new Uri(url) }) await HostProcess.WaitUntilRequestsFlowAsync(http);
+
+        var id = await RegisterAsync(url, mail);
+
+        await notifications.WaitForOutputAsync("Sent the welcome e-mail", TimeSpan.FromSeconds(30));
+        LinesWith(gateway, id).ShouldContain(l => l.Contains("answered 201"));
+        LinesWith(users, id).ShouldContain(l => l.Contains("Registered user"));
+        LinesWith(notifications, id).ShouldContain(l => l.Contains("Sent the welcome e-mail"));
+    }
+
+    /// <summary>Registers an account; returns the correlation id the gateway answered with, once the welcome e-mail is out.</summary>
+    private static async Task<string> RegisterAsync(string url, Mailbox mail)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(url) };
+        var email = $"correlated-{Guid.NewGuid():N}@example.com";
+        var response = await http.PostAsJsonAsync("/api/v1/auth/register", new { email, password = Api.Password });
+        ((int)response.StatusCode).ShouldBe(201);
+        var id = response.Headers.GetValues(Modular.BuildingBlocks.Observability.Correlation.Header).Single();
+        id.ShouldMatch("^[0-9a-f]{32}$");
+        await mail.WaitForAsync(email);
+        return id;
+    }
+
+    private static List<string> LinesWith(HostProcess host, string correlationId) =>
+        host.Output.Split('\n').Where(line => line.Contains(correlationId)).ToList();
+}
