@@ -82,6 +82,7 @@ public sealed partial class DeliveryTests(DeliveryFixture fixture) : IClassFixtu
     {
         var registered = Registered("rejected");
         Smtp.RejectRecipient(registered.Email);
+        var before = await ScrapeAsync();
 
         var tracked = await Host.TrackActivity().DoNotAssertOnExceptionsDetected().Timeout(TimeSpan.FromSeconds(30))
             .ExecuteAndWaitAsync((Func<IMessageContext, Task>)(bus => bus.PublishAsync(registered).AsTask()));
@@ -90,6 +91,13 @@ public sealed partial class DeliveryTests(DeliveryFixture fixture) : IClassFixtu
         Smtp.AttemptsFor(registered.Email).ShouldBe(1);
         (await DeadLettersFor(registered)).ShouldBe(1);
         (await Metric("modular_emails_dead_lettered_total", "welcome")).ShouldBeGreaterThanOrEqualTo(1);
+
+        // The message-level series too: one failed execution of the event, one dead letter, by message type.
+        var after = await ScrapeAsync();
+        var type = ("message_type", typeof(UserRegistered).FullName!);
+        var failure = ("exception", nameof(Modular.Notifications.PermanentMailFailure));
+        (after.Sum("modular_messages_failed_total", type, failure) - before.Sum("modular_messages_failed_total", type, failure)).ShouldBe(1);
+        (after.Sum("modular_messages_dead_lettered_total", type) - before.Sum("modular_messages_dead_lettered_total", type)).ShouldBe(1);
     }
 
     [Fact]
@@ -158,9 +166,11 @@ public sealed partial class DeliveryTests(DeliveryFixture fixture) : IClassFixtu
     }
 
     /// <summary>The value of a counter on /metrics, as Prometheus would scrape it.</summary>
+    private async Task<Scrape> ScrapeAsync() => new((await Host.Scenario(s => s.Get.Url("/metrics"))).ReadAsText());
+
     private async Task<double> Metric(string name, string template, string? kind = null)
     {
-        var scrape = new Scrape((await Host.Scenario(s => s.Get.Url("/metrics"))).ReadAsText());
+        var scrape = await ScrapeAsync();
         return kind is null ? scrape.Sum(name, ("template", template)) : scrape.Sum(name, ("template", template), ("kind", kind));
     }
 }
