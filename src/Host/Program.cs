@@ -27,7 +27,11 @@ try
     app.UseModularHosting(role, settings);
     if (role.Runs(Module.Gateway)) app.MapGateway();
 
-    return await app.RunJasperFxCommands(args);
+    // Without arguments the host just runs; JasperFx's command line (codegen, storage, describe...) is for the
+    // rest, and it writes its command discovery to stdout, which would break the JSON lines of the logs.
+    if (args.Length > 0) return await app.RunJasperFxCommands(args);
+    await app.RunAsync();
+    return 0;
 }
 catch (InvalidSettingException e)
 {

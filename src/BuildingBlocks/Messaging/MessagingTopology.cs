@@ -66,8 +66,10 @@ public static partial class MessagingTopology
             {
                 opts.PublishMessage(type).ToKafkaTopic($"{module}.events");
             }
-            else
+            else if (!(Enum.TryParse<Module>(module, ignoreCase: true, out var handler) && role.Runs(handler)))
             {
+                // Only processes without the module send its requests to Kafka (the module's own process invokes
+                // its handlers in-process), so the module's service only listens on the topic, through its inbox.
                 // A request nobody answered in time is dropped by the receiver instead of acted on after the 504.
                 opts.PublishMessage(type).ToKafkaTopic($"{module}.requests").SendInline().DeliverWithin(kafka.RequestTimeout);
             }

@@ -55,6 +55,12 @@ public sealed partial class PublishedRoleTests
             foreach (var secret in secrets.Where(s => !manifest.FromSecrets.Contains(s)))
                 Uri.TryCreate(manifest.Environment[secret], UriKind.Absolute, out var url).ShouldBeTrue($"{manifest}: {secret} is written in the file");
 
+        // Fit for a container: the GC keeps the heap within 75 % of the memory it may use (the container's limit,
+        // here the machine's), instead of all of it.
+        var heapLimitMb = double.Parse(HeapLimit().Match(host.Output).Groups["mb"].Value);
+        var availableMb = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024.0 * 1024);
+        (heapLimitMb / availableMb).ShouldBeInRange(0.73, 0.77);
+
         // Every probe the deployment defines answers 200 once the dependencies are there.
         manifest.HealthPaths.ShouldNotBeEmpty();
         foreach (var path in manifest.HealthPaths)
@@ -75,6 +81,9 @@ public sealed partial class PublishedRoleTests
 
     private static IEnumerable<string> Names(Match line, string group) =>
         line.Groups[group].Value.Split(',', StringSplitOptions.RemoveEmptyEntries).Order();
+
+    [GeneratedRegex(@"the GC may use (?<mb>\d+) MB")]
+    private static partial Regex HeapLimit();
 
     [GeneratedRegex(@"reads the variables (?<variables>[A-Z0-9_,]+) \(secrets: (?<secrets>[A-Z0-9_,]*)\)")]
     private static partial Regex VariablesLine();
