@@ -86,6 +86,25 @@ public sealed class HostProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits until the process has written one line that contains every one of <paramref name="parts"/>.</summary>
+    public async Task<string> WaitForLineAsync(TimeSpan timeout, params string[] parts)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        while (true)
+        {
+            var next = _newOutput.Task;
+            if (Output.Split('\n').FirstOrDefault(line => parts.All(line.Contains)) is { } found) return found;
+            try
+            {
+                await next.WaitAsync(cts.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"the process wrote no line with {string.Join(" and ", parts)}:\n{Output}\n{Errors}");
+            }
+        }
+    }
+
     /// <summary>Waits for the process to end by itself (start-up refusals do, within seconds).</summary>
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {
