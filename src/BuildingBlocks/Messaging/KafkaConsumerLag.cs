@@ -30,13 +30,23 @@ public sealed class KafkaConsumerLag(KafkaSettings kafka, ILogger<KafkaConsumerL
         return (consumer, new DependentAdminClientBuilder(consumer.Handle).Build());
     });
 
+    private volatile bool _stopped;
+
     public Task StartAsync(CancellationToken ct)
     {
-        Metrics.DefaultRegistry.AddBeforeCollectCallback(async cancel => await MeasureAsync(cancel));
+        // The registry is static and keeps its callbacks: once this host stops, its callback does nothing.
+        Metrics.DefaultRegistry.AddBeforeCollectCallback(async cancel =>
+        {
+            if (!_stopped) await MeasureAsync(cancel);
+        });
         return Task.CompletedTask;
     }
 
-    public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
+    public Task StopAsync(CancellationToken ct)
+    {
+        _stopped = true;
+        return Task.CompletedTask;
+    }
 
     /// <summary>Sets the gauge for every partition of every service group's topic; a failure leaves the last values.</summary>
     public async Task MeasureAsync(CancellationToken ct)

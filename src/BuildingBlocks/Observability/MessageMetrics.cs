@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Hosting;
 using Prometheus;
+using Wolverine.Runtime;
 
 namespace Modular.BuildingBlocks.Observability;
 
@@ -26,11 +27,12 @@ public sealed class MessageMetrics : IHostedService, IDisposable
 
     private readonly MeterListener _listener = new();
 
-    public MessageMetrics()
+    /// <param name="runtime">Only this host's Wolverine meter is listened to: hosts that share a process (tests) count once each.</param>
+    public MessageMetrics(IWolverineRuntime runtime)
     {
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name.StartsWith("Wolverine:", StringComparison.Ordinal) && Record(instrument.Name) is not null)
+            if (ReferenceEquals(instrument.Meter, runtime.Meter) && Record(instrument.Name) is not null)
                 listener.EnableMeasurementEvents(instrument);
         };
         _listener.SetMeasurementEventCallback<int>((instrument, value, tags, _) => Record(instrument.Name)?.Invoke(value, tags));
