@@ -93,8 +93,8 @@ public static class ModularHost
         opts.Policies.AutoApplyTransactions();
         if (role.Kafka is { } kafka) opts.UseKafkaTopology(role, kafka);
 
-        // Production runs the handler code that scripts/publish.sh pre-generates (`codegen write`) and compiled
-        // into the host: no compiler at run time, no start-up cost, and a missing handler fails the start.
+        // Production runs the handler code that scripts/publish.sh pre-generates (`codegen write`) and compiles
+        // into the host: no compiler at run time and no code generation at start-up (docs/adr/0007).
         opts.CodeGeneration.TypeLoadMode = environment.IsProduction() ? TypeLoadMode.Static : TypeLoadMode.Dynamic;
         opts.UseRuntimeCompilation();
         return opts;

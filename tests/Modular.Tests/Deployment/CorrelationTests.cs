@@ -10,7 +10,7 @@ namespace Modular.Tests.Deployment;
 /// </summary>
 public sealed class CorrelationTests
 {
-    private static readonly string DatabaseUrl = TestEnvironment.DatabaseUrlFor("modular_deploy_test");
+    private static readonly string DatabaseUrl = TestEnvironment.DeploymentDatabaseUrl;
 
     [Fact]
     public async Task in_one_process_the_registration_its_user_and_its_welcome_email_log_the_requests_correlation_id()

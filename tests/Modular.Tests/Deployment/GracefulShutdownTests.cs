@@ -9,7 +9,7 @@ namespace Modular.Tests.Deployment;
 /// </summary>
 public sealed class GracefulShutdownTests
 {
-    private static readonly string DatabaseUrl = TestEnvironment.DatabaseUrlFor("modular_deploy_test");
+    private static readonly string DatabaseUrl = TestEnvironment.DeploymentDatabaseUrl;
     private static readonly TimeSpan GracePeriod = TimeSpan.FromSeconds(30);
 
     private static Task<(HostProcess Host, string Url)> StartAsync(string modules, int smtpPort, Action<Dictionary<string, string>>? change = null)

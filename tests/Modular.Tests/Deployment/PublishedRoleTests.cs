@@ -11,7 +11,7 @@ namespace Modular.Tests.Deployment;
 /// </summary>
 public sealed partial class PublishedRoleTests
 {
-    private static readonly string DatabaseUrl = TestEnvironment.DatabaseUrlFor("modular_deploy_test");
+    private static readonly string DatabaseUrl = TestEnvironment.DeploymentDatabaseUrl;
 
     public static TheoryData<string, string> Deployments => new()
     {

@@ -33,11 +33,8 @@ public sealed class SplitApp : ModularApp
     /// <summary>Starts (or restarts) the service of <paramref name="modules"/> and waits until it is ready.</summary>
     private async Task<HostProcess> StartServiceAsync(string modules)
     {
-        var settings = TestEnvironment.Split(modules, Mail.Port);
-        settings["PORT"] = TestEnvironment.FreeTcpPort().ToString();
-        _urls[modules] = $"http://127.0.0.1:{settings["PORT"]}";
-        var process = HostProcess.Start(settings);
-        await process.WaitUntilHealthyAsync($"{_urls[modules]}/health/ready", TimeSpan.FromSeconds(120));
+        var (process, url) = await HostProcess.StartReadyAsync(TestEnvironment.Split(modules, Mail.Port));
+        _urls[modules] = url;
         return process;
     }
 

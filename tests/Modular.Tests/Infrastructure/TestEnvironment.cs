@@ -24,6 +24,9 @@ public static class TestEnvironment
     public static string SplitDatabaseUrl =>
         Environment.GetEnvironmentVariable("TEST_SPLIT_DATABASE_URL") ?? "postgres://modular:modular@127.0.0.1:5432/modular_split_test";
 
+    /// <summary>The processes of the deployment tests (tests/Modular.Tests/Deployment), never alive with the others.</summary>
+    public static string DeploymentDatabaseUrl => DatabaseUrlFor("modular_deploy_test");
+
     /// <summary>The Kafka-protocol test broker that `make test` starts (scripts/kafka-test-broker.sh).</summary>
     public static string KafkaBrokers =>
         Environment.GetEnvironmentVariable("TEST_KAFKA_BROKERS")
