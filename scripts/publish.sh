@@ -14,20 +14,26 @@ log "building Release"
 dotnet build src/Host -c Release -v q --nologo >&2
 
 # `codegen write` builds the host without starting it: nothing is connected to, but the configuration must
-# be valid. All modules, in-process, so that the code of every handler is written.
-log "generating Wolverine handler code"
-(cd src/Host && env -u KAFKA_BROKERS -u MODULES -u SMTP_URL -u ASPNETCORE_ENVIRONMENT -u DOTNET_ENVIRONMENT \
-  NODE_ENV=development \
-  JWT_ACCESS_SECRET=codegen-only-access-secret-0123456789abcdef \
-  JWT_REFRESH_SECRET=codegen-only-refresh-secret-0123456789abcdef \
-  DATABASE_URL=postgres://codegen:codegen@127.0.0.1:5432/codegen \
-  REDIS_URL=redis://127.0.0.1:6379 \
-  dotnet bin/Release/net10.0/Modular.Host.dll codegen write >&2)
+# be valid. Once per role the deployment runs (the single process and the three services of the split one):
+# an event that two modules handle is two handler chains in one process and one in another, so each role
+# gets its own code, in a namespace of its own (ModularHost.UseModularMessaging; docs/adr/0007).
+codegen() { # MODULES [KAFKA_BROKERS]
+  (cd src/Host && env -u SMTP_URL -u ASPNETCORE_ENVIRONMENT -u DOTNET_ENVIRONMENT \
+    MODULES="$1" KAFKA_BROKERS="${2:-}" \
+    NODE_ENV=development \
+    JWT_ACCESS_SECRET=codegen-only-access-secret-0123456789abcdef \
+    JWT_REFRESH_SECRET=codegen-only-refresh-secret-0123456789abcdef \
+    DATABASE_URL=postgres://codegen:codegen@127.0.0.1:5432/codegen \
+    REDIS_URL=redis://127.0.0.1:6379 \
+    dotnet bin/Release/net10.0/Modular.Host.dll codegen write >&2)
+}
+log "generating Wolverine handler code for each role"
+codegen gateway,users,notifications
+for modules in gateway users notifications; do codegen "$modules" 127.0.0.1:9092; done
 
-# The generated handler registry lists the handlers of every module, and Wolverine would register all of
-# them in every role; without it each role discovers only its own modules' handlers and loads their
-# pre-generated code (MODULES, spec section 4).
-rm "$generated/WolverineHandlers/GeneratedHandlerRegistry.cs"
+# A generated handler registry lists the handlers it found and Wolverine registers exactly those; without
+# it each role discovers its own modules' handlers (MODULES, spec section 4) and loads their pre-generated code.
+find "$generated" -name GeneratedHandlerRegistry.cs -delete
 
 log "publishing to $out"
 dotnet publish src/Host -c Release -o "$out" -v q --nologo -p:IncludeGeneratedCode=true >&2

@@ -91,16 +91,27 @@ public static class ModularHost
         opts.ServiceName = role.ServiceName;
         opts.ApplicationAssembly = applicationAssembly;
         opts.Policies.AutoApplyTransactions();
+        // Several modules handle some events (Notifications and the Gateway's read model both handle UserDeleted):
+        // each handler runs on its own, so one module's failure never makes another repeat its work.
+        opts.MultipleHandlerBehavior = MultipleHandlerBehavior.Separated;
         if (role.Kafka is { } kafka) opts.UseKafkaTopology(role, kafka);
 
         // Production runs the handler code that scripts/publish.sh pre-generates (`codegen write`) and compiles
-        // into the host: no compiler at run time and no code generation at start-up (docs/adr/0007).
+        // into the host: no compiler at run time and no code generation at start-up (docs/adr/0007). Each role
+        // has its own: one event handled by two modules is two chains in one process and one in the other.
+        opts.CodeGeneration.GeneratedNamespace = GeneratedNamespace(role);
+        opts.CodeGeneration.GeneratedCodeOutputPath = Path.Combine("Internal", "Generated", RoleFolder(role));
         opts.CodeGeneration.TypeLoadMode = environment.IsProduction() ? TypeLoadMode.Static : TypeLoadMode.Dynamic;
         opts.UseRuntimeCompilation();
         return opts;
     }
 
     public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(25);
+
+    private static string RoleFolder(HostRole role) =>
+        new(role.ServiceName.Select(c => char.IsAsciiLetterOrDigit(c) ? c : '_').ToArray());
+
+    private static string GeneratedNamespace(HostRole role) => "Internal.Generated." + RoleFolder(role);
 
     /// <param name="settings">The reader the modules read through: the variables it read are logged, names only.</param>
     public static WebApplication UseModularHosting(this WebApplication app, HostRole role, SettingsReader settings)

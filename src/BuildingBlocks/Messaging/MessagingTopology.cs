@@ -15,8 +15,8 @@ namespace Modular.BuildingBlocks.Messaging;
 /// <code>
 /// topic                         carries                                                written by            read by (consumer group)
 /// users.requests                requests to Users: types in Modular.Users.Contracts    gateway               user-service
-/// users.events                  events of Users: Modular.Users.Contracts.Events,       user-service (outbox) notification-service
-///                               keyed by UserId so one user's events stay in order
+/// users.events                  events of Users: Modular.Users.Contracts.Events,       user-service (outbox) notification-service,
+///                               keyed by UserId so one user's events stay in order                           gateway (its read model)
 /// gateway.replies.{instance}    replies to one gateway process                         any service           that process only
 /// </code>
 /// The rule behind the first two rows is a convention for every module M: types in <c>Modular.M.Contracts</c>
@@ -31,6 +31,7 @@ public static partial class MessagingTopology
     /// <summary>The topics each module reads, with the consumer group of the service that runs it.</summary>
     private static readonly Dictionary<Module, (string Group, string[] Topics)> Reads = new()
     {
+        [Module.Gateway] = ("gateway", [UserEvents]),
         [Module.Users] = ("user-service", [UserRequests]),
         [Module.Notifications] = ("notification-service", [UserEvents]),
     };

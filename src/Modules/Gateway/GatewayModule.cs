@@ -33,6 +33,11 @@ public static class GatewayModule
         services.AddSingleton<TokenStore>();
         services.AddSingleton<TokenIssuer>();
         services.AddSingleton<SessionRevocation>();
+        services.AddSingleton(sp => new UserProfiles(sp.GetRequiredService<IConnectionMultiplexer>(),
+            sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>(),
+            sp.GetRequiredService<TokenStore>(), gateway.Jwt));
+        // Its handlers keep the read model of users coherent with Users' events (UserProfilesHandler).
+        opts.Discovery.IncludeAssembly(typeof(GatewayModule).Assembly);
         services.AddHealthChecks().AddRedis(sp => sp.GetRequiredService<IConnectionMultiplexer>(),
             name: "redis", tags: [HealthEndpoints.ReadyTag], timeout: HealthEndpoints.CheckTimeout);
         services.Configure<KestrelServerOptions>(kestrel => kestrel.Limits.MaxRequestBodySize = GatewayPipeline.MaxBodyBytes);
@@ -71,7 +76,7 @@ public static class GatewayModule
             .Produces<TokenPair>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status401Unauthorized);
         auth.MapPost("/logout", Logout.Handle).RequireAuthorization()
             .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status401Unauthorized);
-        auth.MapGet("/me", Me.Handle).RequireAuthorization()
+        auth.MapGet("/me", Me.Handle).RequireAuthorization().WithMetadata(UserProfiles.ReadsOwnProfile.Instance)
             .Produces<UserDetails>().ProducesProblem(StatusCodes.Status401Unauthorized);
         auth.MapPost("/change-password", ChangePasswordEndpoint.Handle).RequireAuthorization()
             .Produces(StatusCodes.Status204NoContent).ProducesValidationProblem().ProducesProblem(StatusCodes.Status401Unauthorized);
@@ -87,7 +92,7 @@ public static class GatewayModule
             .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status401Unauthorized);
         users.MapGet("/", ListAccounts.Handle).RequireAuthorization(AdminPolicy)
             .Produces<UserPage>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden);
-        users.MapGet("/{id}", GetAccount.Handle)
+        users.MapGet("/{id}", GetAccount.Handle).WithMetadata(UserProfiles.ReadsOwnProfile.Instance)
             .Produces<UserDetails>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound);
         return app;

@@ -15,9 +15,8 @@ public static class ChangePasswordHandler
         if (!passwords.Verify(user, command.CurrentPassword, out _))
             return (UserResult.Failed(UserFailure.InvalidCredentials), null);
 
-        var now = DateTimeOffset.UtcNow;
+        var now = user.Touch(DateTimeOffset.UtcNow);
         user.PasswordHash = passwords.Hash(user, command.NewPassword);
-        user.UpdatedAt = now;
         session.Store(user);
 
         return (UserResult.Success(user.ToDetails()),

@@ -23,14 +23,14 @@ public static class ResetPasswordHandler
             return (UserResult.Failed(UserFailure.InvalidToken), null);
 
         user.PasswordHash = passwords.Hash(user, command.NewPassword);
-        user.UpdatedAt = now;
+        user.Touch(now);
         session.Store(user);
         reset.UsedAt = now;
         session.Store(reset);
         session.DeleteWhere<PasswordResetToken>(t => t.UserId == user.Id && t.Id != reset.Id);
 
         return (UserResult.Success(user.ToDetails()),
-            new UserPasswordChanged(Guid.CreateVersion7(now), user.Id, user.Email, user.Name, now));
+            new UserPasswordChanged(Guid.CreateVersion7(now), user.Id, user.Email, user.Name, user.UpdatedAt));
     }
 
     private static bool IsConcurrencyConflict(Exception e) => e switch

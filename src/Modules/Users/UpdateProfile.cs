@@ -11,9 +11,8 @@ public static class UpdateProfileHandler
         if (await session.LoadAsync<User>(command.UserId, ct) is not { } user)
             return (UserResult.Failed(UserFailure.NotFound), null);
 
-        var now = DateTimeOffset.UtcNow;
+        var now = user.Touch(DateTimeOffset.UtcNow);
         user.Name = command.Name.Trim();
-        user.UpdatedAt = now;
         session.Store(user);
 
         return (UserResult.Success(user.ToDetails()), new UserProfileUpdated(Guid.CreateVersion7(now), user.Id, user.Name, now));

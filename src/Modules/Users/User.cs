@@ -13,5 +13,13 @@ public sealed class User
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
 
+    /// <summary>
+    /// Marks a change at <paramref name="now"/>. <see cref="UpdatedAt"/> only ever grows, by at least a
+    /// microsecond per change, whatever the clocks of the user-service replicas say: the gateway's read model
+    /// takes it as the version of the account (a copy with an older one never replaces a newer one).
+    /// </summary>
+    public DateTimeOffset Touch(DateTimeOffset now) =>
+        UpdatedAt = now >= UpdatedAt.AddMicroseconds(1) ? now : UpdatedAt.AddMicroseconds(1);
+
     public UserDetails ToDetails() => new(Id, Email, Name, Roles.ToArray(), CreatedAt, UpdatedAt);
 }

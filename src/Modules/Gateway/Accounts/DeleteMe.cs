@@ -1,7 +1,6 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http;
 using Modular.Gateway.Http;
-using Modular.Gateway.Tokens;
 using Modular.Users.Contracts;
 using Wolverine;
 
@@ -9,13 +8,13 @@ namespace Modular.Gateway.Accounts;
 
 internal static class DeleteMe
 {
-    public static async Task<IResult> Handle(ClaimsPrincipal principal, IMessageBus bus, TokenStore store, JwtSettings settings, CancellationToken ct)
+    public static async Task<IResult> Handle(ClaimsPrincipal principal, IMessageBus bus, UserProfiles profiles, CancellationToken ct)
     {
         var userId = principal.Session().UserId;
         var result = await bus.InvokeAsync<UserResult>(new DeleteUser(userId), ct);
         if (result.User is null) return Problems.AccountGone();
 
-        await store.RevokeUserSessionsAsync(userId, keepFamily: null, settings.RefreshLifetime);
+        await profiles.DeletedAsync(userId);
         return TypedResults.NoContent();
     }
 }

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using FluentValidation;
 using Microsoft.AspNetCore.Http;
+using Modular.Gateway.Accounts;
 using Modular.Gateway.Http;
 using Modular.Gateway.Tokens;
 using Modular.Users.Contracts;
@@ -15,7 +16,8 @@ internal static class ChangePasswordEndpoint
     private static readonly Validator Rules = new();
 
     public static async Task<IResult> Handle(
-        ChangePasswordRequest request, ClaimsPrincipal principal, IMessageBus bus, TokenStore store, JwtSettings settings, CancellationToken ct)
+        ChangePasswordRequest request, ClaimsPrincipal principal, IMessageBus bus, TokenStore store, UserProfiles profiles, JwtSettings settings,
+        CancellationToken ct)
     {
         if (Rules.Validate(request) is { IsValid: false } invalid) return invalid.ToProblem();
 
@@ -23,6 +25,7 @@ internal static class ChangePasswordEndpoint
         var result = await bus.InvokeAsync<UserResult>(new ChangePassword(session.UserId, request.CurrentPassword!, request.NewPassword!), ct);
         if (result.Failure == UserFailure.InvalidCredentials) return Problems.Invalid("currentPassword", "The current password is wrong.");
         if (result.User is null) return Problems.AccountGone();
+        await profiles.StoreAsync(result.User);
 
         // Whoever knew the old password is signed out everywhere but here.
         await store.RevokeUserSessionsAsync(session.UserId, keepFamily: session.Family, settings.RefreshLifetime);

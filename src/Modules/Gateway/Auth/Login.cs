@@ -1,5 +1,6 @@
 using FluentValidation;
 using Microsoft.AspNetCore.Http;
+using Modular.Gateway.Accounts;
 using Modular.Gateway.Http;
 using Modular.Gateway.Tokens;
 using Modular.Users.Contracts;
@@ -13,7 +14,7 @@ internal static class Login
 {
     private static readonly LoginValidator Validator = new();
 
-    public static async Task<IResult> Handle(LoginRequest request, IMessageBus bus, TokenIssuer tokens, CancellationToken ct)
+    public static async Task<IResult> Handle(LoginRequest request, IMessageBus bus, TokenIssuer tokens, UserProfiles profiles, CancellationToken ct)
     {
         if (Validator.Validate(request) is { IsValid: false } invalid) return invalid.ToProblem();
 
@@ -23,6 +24,7 @@ internal static class Login
             return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Invalid credentials",
                 detail: "The e-mail or the password is wrong.");
 
+        await profiles.StoreAsync(result.User);
         return TypedResults.Ok(await tokens.OpenSessionAsync(result.User));
     }
 

@@ -1,16 +1,16 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http;
+using Modular.Gateway.Accounts;
 using Modular.Gateway.Http;
-using Modular.Users.Contracts;
 using Wolverine;
 
 namespace Modular.Gateway.Auth;
 
 internal static class Me
 {
-    public static async Task<IResult> Handle(ClaimsPrincipal principal, IMessageBus bus, CancellationToken ct)
-    {
-        var result = await bus.InvokeAsync<UserResult>(new GetUser(principal.Session().UserId), ct);
-        return result.User is { } user ? TypedResults.Ok(user) : Problems.AccountGone();
-    }
+    public static async Task<IResult> Handle(HttpContext context, ClaimsPrincipal principal, UserProfiles profiles, IMessageBus bus,
+        CancellationToken ct) =>
+        await profiles.ReadAsync(context, principal.Session().UserId, bus, ct) is { } user
+            ? UserProfiles.Ok(user)
+            : Problems.AccountGone();
 }

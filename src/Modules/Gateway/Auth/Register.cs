@@ -1,5 +1,6 @@
 using FluentValidation;
 using Microsoft.AspNetCore.Http;
+using Modular.Gateway.Accounts;
 using Modular.Gateway.Http;
 using Modular.Gateway.Tokens;
 using Modular.Users.Contracts;
@@ -15,7 +16,7 @@ internal static class Register
 
     private static readonly RegisterValidator Validator = new();
 
-    public static async Task<IResult> Handle(RegisterRequest request, IMessageBus bus, TokenIssuer tokens, CancellationToken ct)
+    public static async Task<IResult> Handle(RegisterRequest request, IMessageBus bus, TokenIssuer tokens, UserProfiles profiles, CancellationToken ct)
     {
         if (Validator.Validate(request) is { IsValid: false } invalid) return invalid.ToProblem();
 
@@ -23,6 +24,7 @@ internal static class Register
         if (result.Failure == UserFailure.EmailTaken)
             return Problems.Conflict("E-mail already registered", "An account with this e-mail address exists. Log in instead.");
 
+        await profiles.StoreAsync(result.User!);
         var pair = await tokens.OpenSessionAsync(result.User!);
         return TypedResults.Created($"/api/v1/users/{pair.User.Id}", pair);
     }

@@ -1,5 +1,6 @@
 using FluentValidation;
 using Microsoft.AspNetCore.Http;
+using Modular.Gateway.Accounts;
 using Modular.Gateway.Http;
 using Modular.Gateway.Tokens;
 using Modular.Users.Contracts;
@@ -14,13 +15,14 @@ internal static class ResetPasswordEndpoint
     private static readonly Validator Rules = new();
 
     public static async Task<IResult> Handle(
-        ResetPasswordRequest request, IMessageBus bus, TokenStore store, JwtSettings settings, CancellationToken ct)
+        ResetPasswordRequest request, IMessageBus bus, TokenStore store, UserProfiles profiles, JwtSettings settings, CancellationToken ct)
     {
         if (Rules.Validate(request) is { IsValid: false } invalid) return invalid.ToProblem();
 
         var result = await bus.InvokeAsync<UserResult>(new ResetPassword(request.Token!, request.NewPassword!), ct);
         if (result.User is not { } user) return Problems.Invalid("token", "The reset token is invalid, expired or already used.");
 
+        await profiles.StoreAsync(user);
         await store.RevokeUserSessionsAsync(user.Id, keepFamily: null, settings.RefreshLifetime);
         return TypedResults.NoContent();
     }

@@ -1,3 +1,4 @@
+using Modular.Gateway.Accounts;
 using Prometheus;
 using StackExchange.Redis;
 
@@ -13,6 +14,7 @@ namespace Modular.Gateway.Tokens;
 /// gateway:denied:{jti}    a logged-out access token                       TTL its remaining lifetime
 /// gateway:gen:{user}      the user's revocation mark: tokens issued under an older generation are revoked
 /// gateway:keep:{user}     the one session exempt from the last mark (the one that changed the password)
+/// gateway:user:{user}     the user's body, read along with the access check (see <see cref="UserProfiles"/>)
 /// </code>
 /// A generation counter rather than a timestamp: replicas' clocks and the one-second resolution of
 /// <c>iat</c> cannot make a token issued just after a revocation count as issued before it.
@@ -47,12 +49,13 @@ internal sealed class TokenStore(IConnectionMultiplexer redis)
         return gen
         """;
 
-    private const string AccessAllowedScript = """
-        if redis.call('EXISTS', KEYS[1], KEYS[2]) > 0 then return 0 end
+    // The second value is the user's body from the read model (UserProfiles) when the endpoint answers with it.
+    private const string CheckAccessScript = """
+        if redis.call('EXISTS', KEYS[1], KEYS[2]) > 0 then return {0} end
         local gen = tonumber(redis.call('GET', KEYS[3]) or '0')
-        if tonumber(ARGV[1]) >= gen then return 1 end
-        if redis.call('GET', KEYS[4]) == ARGV[2] then return 1 end
-        return 0
+        if tonumber(ARGV[1]) < gen and redis.call('GET', KEYS[4]) ~= ARGV[2] then return {0} end
+        if ARGV[3] == '1' then return {1, redis.call('HGET', KEYS[5], 'json')} end
+        return {1}
         """;
 
     private const string EndSessionScript = """
@@ -89,10 +92,20 @@ internal sealed class TokenStore(IConnectionMultiplexer redis)
             ],
             [token.Generation, token.Family, Seconds(lifetime), newRefreshId, Prefix]);
 
-    public async Task<bool> IsAccessAllowedAsync(SessionClaims token) =>
-        (long)await Run(AccessAllowedScript,
-            [Key("denied", token.TokenId), Key("revoked", token.Family), Key("gen", token.UserId), Key("keep", token.UserId)],
-            [token.Generation, token.Family]) == 1;
+    /// <summary>
+    /// Whether the access token is still good (not logged out, its session not revoked, not under a newer
+    /// revocation mark), and with <paramref name="withProfile"/> the user's body from the read model, if it has it.
+    /// </summary>
+    public async Task<(bool Allowed, string? Profile)> CheckAccessAsync(SessionClaims token, bool withProfile)
+    {
+        var result = (RedisResult[])(await Run(CheckAccessScript,
+            [
+                Key("denied", token.TokenId), Key("revoked", token.Family), Key("gen", token.UserId), Key("keep", token.UserId),
+                UserProfiles.Key(token.UserId),
+            ],
+            [token.Generation, token.Family, withProfile ? "1" : "0"]))!;
+        return ((long)result[0] == 1, result.Length > 1 && !result[1].IsNull ? (string?)result[1] : null);
+    }
 
     /// <summary>Ends a session: its refresh family is revoked and, when given, the access token denied until it expires.</summary>
     public async Task EndSessionAsync(string family, string? accessTokenId, TimeSpan accessRemaining, TimeSpan refreshLifetime) =>
@@ -117,5 +130,5 @@ internal sealed class TokenStore(IConnectionMultiplexer redis)
 
     private static RedisKey Key(string kind, object id) => $"{Prefix}{kind}:{id}";
 
-    private static long Seconds(TimeSpan span) => Math.Max(1, (long)Math.Ceiling(span.TotalSeconds));
+    internal static long Seconds(TimeSpan span) => Math.Max(1, (long)Math.Ceiling(span.TotalSeconds));
 }
