@@ -32,7 +32,7 @@ public static class GatewayModule
         services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(gateway.Redis));
         services.AddSingleton<TokenStore>();
         services.AddSingleton<TokenIssuer>();
-        services.AddSingleton<SessionRevocation>();
+        services.AddSingleton<RequestGate>();
         services.AddSingleton(sp => new UserProfiles(sp.GetRequiredService<IConnectionMultiplexer>(),
             sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>(),
             sp.GetRequiredService<TokenStore>(), gateway.Jwt));
@@ -41,13 +41,15 @@ public static class GatewayModule
         services.AddHealthChecks().AddRedis(sp => sp.GetRequiredService<IConnectionMultiplexer>(),
             name: "redis", tags: [HealthEndpoints.ReadyTag], timeout: HealthEndpoints.CheckTimeout);
         services.Configure<KestrelServerOptions>(kestrel => kestrel.Limits.MaxRequestBodySize = GatewayPipeline.MaxBodyBytes);
-        services.AddGatewayRateLimits(gateway.Throttle);
+        services.AddSingleton(gateway.Throttle);
 
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme)
             .AddJwtBearer(jwt =>
             {
                 jwt.MapInboundClaims = false;
                 jwt.TokenValidationParameters = TokenIssuer.AccessValidation(gateway.Jwt);
+                jwt.TokenHandlers.Clear();
+                jwt.TokenHandlers.Add(new CachingTokenHandler(TimeProvider.System));
             });
         services.AddAuthorizationBuilder().AddPolicy(AdminPolicy, policy => policy.RequireRole(GetAccount.AdminRole));
         services.AddOpenApi();
@@ -59,18 +61,17 @@ public static class GatewayModule
     {
         app.UseRedisAvailability();
         app.UseBodyLimit();
-        app.UseRateLimiter();
         app.UseAuthentication();
-        app.UseMiddleware<SessionRevocation>();
+        app.UseMiddleware<RequestGate>();
         app.UseAuthorization();
 
         app.MapOpenApi(OpenApiDocument);
         app.MapScalarApiReference("/api/docs", scalar => scalar.WithOpenApiRoutePattern(OpenApiDocument).WithTitle("Modular API"));
 
         var auth = app.MapGroup("/api/v1/auth").WithTags("Auth");
-        auth.MapPost("/register", Register.Handle).AddEndpointFilter(RateLimits.LimitPerEmail)
+        auth.MapPost("/register", Register.Handle).LimitedLikeAuth()
             .Produces<TokenPair>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict);
-        auth.MapPost("/login", Login.Handle).AddEndpointFilter(RateLimits.LimitPerEmail)
+        auth.MapPost("/login", Login.Handle).LimitedLikeAuth()
             .Produces<TokenPair>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status401Unauthorized);
         auth.MapPost("/refresh", Refresh.Handle)
             .Produces<TokenPair>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status401Unauthorized);
@@ -80,7 +81,7 @@ public static class GatewayModule
             .Produces<UserDetails>().ProducesProblem(StatusCodes.Status401Unauthorized);
         auth.MapPost("/change-password", ChangePasswordEndpoint.Handle).RequireAuthorization()
             .Produces(StatusCodes.Status204NoContent).ProducesValidationProblem().ProducesProblem(StatusCodes.Status401Unauthorized);
-        auth.MapPost("/forgot-password", ForgotPassword.Handle).AddEndpointFilter(RateLimits.LimitPerEmail)
+        auth.MapPost("/forgot-password", ForgotPassword.Handle).LimitedLikeAuth()
             .Produces(StatusCodes.Status202Accepted).ProducesValidationProblem();
         auth.MapPost("/reset-password", ResetPasswordEndpoint.Handle)
             .Produces(StatusCodes.Status204NoContent).ProducesValidationProblem();

@@ -1,11 +1,8 @@
 using System.Globalization;
-using System.Threading.RateLimiting;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Modular.BuildingBlocks;
-using RedisRateLimiting;
 using StackExchange.Redis;
 
 namespace Modular.Gateway.Http;
@@ -22,52 +19,54 @@ public interface IEmailRequest
 internal sealed record ThrottleSettings(int Limit, TimeSpan Window, int AuthLimit);
 
 /// <summary>
-/// Fixed-window limits counted in Redis (RedisRateLimiting), so every gateway replica shares them:
-/// a client cannot multiply its allowance by spreading requests over replicas.
+/// Fixed windows counted in Redis, so every gateway replica shares them: a client cannot multiply its
+/// allowance by spreading requests over replicas. A window starts with its first request and lasts
+/// <c>THROTTLE_TTL</c>. The per-IP windows are counted by <see cref="RequestGate"/> in the round trip every
+/// request makes anyway (docs/adr/0009); endpoints marked <see cref="AuthLimited"/> (login, register,
+/// forgot-password, whatever their path is spelled like) also count against the stricter auth windows,
+/// per IP there and per e-mail address here (<see cref="LimitPerEmail"/>).
 /// </summary>
 internal static class RateLimits
 {
-    private static readonly string[] AuthPaths = ["/api/v1/auth/login", "/api/v1/auth/register", "/api/v1/auth/forgot-password"];
-
-    public static IServiceCollection AddGatewayRateLimits(this IServiceCollection services, ThrottleSettings throttle)
+    /// <summary>Endpoint metadata: the endpoint counts against <c>AUTH_THROTTLE_LIMIT</c>.</summary>
+    internal sealed class AuthLimited
     {
-        services.AddSingleton(throttle);
-        services.AddSingleton(sp => new EmailRateLimiter(sp.GetRequiredService<IConnectionMultiplexer>(), throttle));
-        return services.AddRateLimiter(options =>
-        {
-            options.GlobalLimiter = PartitionedRateLimiter.CreateChained(
-                PartitionedRateLimiter.Create<HttpContext, string>(context => IsApi(context)
-                    ? Window(context, $"ip:{ClientIp(context)}", throttle.Limit, throttle.Window)
-                    : RateLimitPartition.GetNoLimiter("")),
-                PartitionedRateLimiter.Create<HttpContext, string>(context => IsAuth(context)
-                    ? Window(context, $"auth-ip:{ClientIp(context)}", throttle.AuthLimit, throttle.Window)
-                    : RateLimitPartition.GetNoLimiter("")));
-            options.OnRejected = (rejected, ct) =>
-                WriteTooManyRequestsAsync(rejected.HttpContext, rejected.Lease, IsAuth(rejected.HttpContext) ? throttle.AuthLimit : throttle.Limit, throttle);
-        });
+        public static readonly AuthLimited Instance = new();
     }
 
+    private const string WindowScript = """
+        local n = redis.call('INCR', KEYS[1])
+        if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
+        if n > tonumber(ARGV[1]) then return redis.call('TTL', KEYS[1]) end
+        return -1
+        """;
+
+    public static RouteHandlerBuilder LimitedLikeAuth(this RouteHandlerBuilder endpoint) =>
+        endpoint.WithMetadata(AuthLimited.Instance).AddEndpointFilter(LimitPerEmail);
+
+    public static RedisKey Key(string kind, string id) => $"gateway:rate:{kind}:{id}";
+
     /// <summary>Counts login, register and forgot-password per e-mail address too, whatever IP they come from.</summary>
-    public static async ValueTask<object?> LimitPerEmail(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    private static async ValueTask<object?> LimitPerEmail(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         if (context.Arguments.OfType<IEmailRequest>().FirstOrDefault()?.Email is { Length: > 0 } email)
         {
-            var limiter = context.HttpContext.RequestServices.GetRequiredService<EmailRateLimiter>();
-            using var lease = await limiter.AcquireAsync(Emails.Normalize(email), context.HttpContext.RequestAborted);
-            if (!lease.IsAcquired)
+            var services = context.HttpContext.RequestServices;
+            var throttle = services.GetRequiredService<ThrottleSettings>();
+            var retryAfter = (long)await services.GetRequiredService<IConnectionMultiplexer>().GetDatabase().ScriptEvaluateAsync(WindowScript,
+                [Key("auth-email", Emails.Normalize(email))], [throttle.AuthLimit, Tokens.TokenStore.Seconds(throttle.Window)]);
+            if (retryAfter >= 0)
             {
-                var throttle = context.HttpContext.RequestServices.GetRequiredService<ThrottleSettings>();
-                await WriteTooManyRequestsAsync(context.HttpContext, lease, throttle.AuthLimit, throttle);
+                await WriteTooManyRequestsAsync(context.HttpContext, throttle.AuthLimit, retryAfter);
                 return Results.Empty;
             }
         }
         return await next(context);
     }
 
-    private static async ValueTask WriteTooManyRequestsAsync(HttpContext context, RateLimitLease lease, int limit, ThrottleSettings throttle)
+    public static async Task WriteTooManyRequestsAsync(HttpContext context, int limit, long retryAfterSeconds)
     {
-        var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : throttle.Window;
-        var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        var seconds = Math.Max(1, retryAfterSeconds).ToString(CultureInfo.InvariantCulture);
         var response = context.Response;
         response.StatusCode = StatusCodes.Status429TooManyRequests;
         response.Headers.RetryAfter = seconds;
@@ -86,34 +85,5 @@ internal static class RateLimits
         });
     }
 
-    private static RateLimitPartition<string> Window(HttpContext context, string key, int limit, TimeSpan window)
-    {
-        var redis = context.RequestServices.GetRequiredService<IConnectionMultiplexer>();
-        return RedisRateLimitPartition.GetFixedWindowRateLimiter(key, _ => new RedisFixedWindowRateLimiterOptions
-        {
-            ConnectionMultiplexerFactory = () => redis,
-            PermitLimit = limit,
-            Window = window,
-        });
-    }
-
-    private static bool IsApi(HttpContext context) => context.Request.Path.StartsWithSegments("/api/v1");
-
-    private static bool IsAuth(HttpContext context) =>
-        HttpMethods.IsPost(context.Request.Method) && AuthPaths.Any(p => context.Request.Path.Equals(p, StringComparison.OrdinalIgnoreCase));
-
-    private static string ClientIp(HttpContext context) => context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-
-    internal sealed class EmailRateLimiter(IConnectionMultiplexer redis, ThrottleSettings throttle)
-    {
-        private readonly PartitionedRateLimiter<string> _limiter = PartitionedRateLimiter.Create<string, string>(email =>
-            RedisRateLimitPartition.GetFixedWindowRateLimiter($"auth-email:{email}", _ => new RedisFixedWindowRateLimiterOptions
-            {
-                ConnectionMultiplexerFactory = () => redis,
-                PermitLimit = throttle.AuthLimit,
-                Window = throttle.Window,
-            }));
-
-        public ValueTask<RateLimitLease> AcquireAsync(string email, CancellationToken ct) => _limiter.AcquireAsync(email, 1, ct);
-    }
+    public static string ClientIp(HttpContext context) => context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
 }

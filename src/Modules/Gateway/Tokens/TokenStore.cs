@@ -15,6 +15,7 @@ namespace Modular.Gateway.Tokens;
 /// gateway:gen:{user}      the user's revocation mark: tokens issued under an older generation are revoked
 /// gateway:keep:{user}     the one session exempt from the last mark (the one that changed the password)
 /// gateway:user:{user}     the user's body, read along with the access check (see <see cref="UserProfiles"/>)
+/// gateway:rate:{window}   a rate-limit window's count (see <see cref="Http.RateLimits"/>)
 /// </code>
 /// A generation counter rather than a timestamp: replicas' clocks and the one-second resolution of
 /// <c>iat</c> cannot make a token issued just after a revocation count as issued before it.
@@ -47,15 +48,6 @@ internal sealed class TokenStore(IConnectionMultiplexer redis)
         redis.call('SET', KEYS[6], ARGV[2], 'EX', ARGV[3])
         redis.call('SET', KEYS[5], ARGV[4], 'EX', ARGV[3])
         return gen
-        """;
-
-    // The second value is the user's body from the read model (UserProfiles) when the endpoint answers with it.
-    private const string CheckAccessScript = """
-        if redis.call('EXISTS', KEYS[1], KEYS[2]) > 0 then return {0} end
-        local gen = tonumber(redis.call('GET', KEYS[3]) or '0')
-        if tonumber(ARGV[1]) < gen and redis.call('GET', KEYS[4]) ~= ARGV[2] then return {0} end
-        if ARGV[3] == '1' then return {1, redis.call('HGET', KEYS[5], 'json')} end
-        return {1}
         """;
 
     private const string EndSessionScript = """
@@ -92,20 +84,9 @@ internal sealed class TokenStore(IConnectionMultiplexer redis)
             ],
             [token.Generation, token.Family, Seconds(lifetime), newRefreshId, Prefix]);
 
-    /// <summary>
-    /// Whether the access token is still good (not logged out, its session not revoked, not under a newer
-    /// revocation mark), and with <paramref name="withProfile"/> the user's body from the read model, if it has it.
-    /// </summary>
-    public async Task<(bool Allowed, string? Profile)> CheckAccessAsync(SessionClaims token, bool withProfile)
-    {
-        var result = (RedisResult[])(await Run(CheckAccessScript,
-            [
-                Key("denied", token.TokenId), Key("revoked", token.Family), Key("gen", token.UserId), Key("keep", token.UserId),
-                UserProfiles.Key(token.UserId),
-            ],
-            [token.Generation, token.Family, withProfile ? "1" : "0"]))!;
-        return ((long)result[0] == 1, result.Length > 1 && !result[1].IsNull ? (string?)result[1] : null);
-    }
+    /// <summary>The keys that decide whether an access token of <paramref name="token"/>'s session still counts (see <see cref="Http.RequestGate"/>).</summary>
+    public static RedisKey[] AccessKeys(SessionClaims token) =>
+        [Key("denied", token.TokenId), Key("revoked", token.Family), Key("gen", token.UserId), Key("keep", token.UserId)];
 
     /// <summary>Ends a session: its refresh family is revoked and, when given, the access token denied until it expires.</summary>
     public async Task EndSessionAsync(string family, string? accessTokenId, TimeSpan accessRemaining, TimeSpan refreshLifetime) =>
@@ -117,7 +98,7 @@ internal sealed class TokenStore(IConnectionMultiplexer redis)
     public async Task RevokeUserSessionsAsync(Guid userId, string? keepFamily, TimeSpan refreshLifetime) =>
         await Run(RevokeUserScript, [Key("gen", userId), Key("keep", userId)], [keepFamily ?? "", Seconds(refreshLifetime)]);
 
-    private static readonly Histogram CommandDuration = Metrics.CreateHistogram(
+    internal static readonly Histogram CommandDuration = Metrics.CreateHistogram(
         "modular_redis_command_duration_seconds", "Round trips of the gateway's Redis commands (token store scripts), per operation.",
         new HistogramConfiguration { LabelNames = ["command"], Buckets = Histogram.ExponentialBuckets(0.0001, 2, 16) });
 
