@@ -37,6 +37,7 @@ public static class ModularHost
             EnvironmentName = aspNetEnvironmentSet ? null : nodeEnv,
         };
 
+        BufferedStdout.Install();
         var builder = WebApplication.CreateBuilder(options);
         var settings = new SettingsReader(builder.Configuration);
         settings.Optional("NODE_ENV", "", EnvironmentName); // recorded among the variables this process reads

@@ -42,6 +42,7 @@ public static class GatewayModule
             name: "redis", tags: [HealthEndpoints.ReadyTag], timeout: HealthEndpoints.CheckTimeout);
         services.Configure<KestrelServerOptions>(kestrel => kestrel.Limits.MaxRequestBodySize = GatewayPipeline.MaxBodyBytes);
         services.AddSingleton(gateway.Throttle);
+        services.AddPasswordWorkLimit();
 
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme)
             .AddJwtBearer(jwt =>
@@ -63,15 +64,16 @@ public static class GatewayModule
         app.UseBodyLimit();
         app.UseAuthentication();
         app.UseMiddleware<RequestGate>();
+        app.UseRateLimiter();
         app.UseAuthorization();
 
         app.MapOpenApi(OpenApiDocument);
         app.MapScalarApiReference("/api/docs", scalar => scalar.WithOpenApiRoutePattern(OpenApiDocument).WithTitle("Modular API"));
 
         var auth = app.MapGroup("/api/v1/auth").WithTags("Auth");
-        auth.MapPost("/register", Register.Handle).LimitedLikeAuth()
+        auth.MapPost("/register", Register.Handle).CostsAPasswordHash().LimitedLikeAuth()
             .Produces<TokenPair>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict);
-        auth.MapPost("/login", Login.Handle).LimitedLikeAuth()
+        auth.MapPost("/login", Login.Handle).CostsAPasswordHash().LimitedLikeAuth()
             .Produces<TokenPair>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status401Unauthorized);
         auth.MapPost("/refresh", Refresh.Handle)
             .Produces<TokenPair>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status401Unauthorized);
@@ -79,11 +81,11 @@ public static class GatewayModule
             .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status401Unauthorized);
         auth.MapGet("/me", Me.Handle).RequireAuthorization().WithMetadata(UserProfiles.ReadsOwnProfile.Instance)
             .Produces<UserDetails>().ProducesProblem(StatusCodes.Status401Unauthorized);
-        auth.MapPost("/change-password", ChangePasswordEndpoint.Handle).RequireAuthorization()
+        auth.MapPost("/change-password", ChangePasswordEndpoint.Handle).CostsAPasswordHash().RequireAuthorization()
             .Produces(StatusCodes.Status204NoContent).ProducesValidationProblem().ProducesProblem(StatusCodes.Status401Unauthorized);
         auth.MapPost("/forgot-password", ForgotPassword.Handle).LimitedLikeAuth()
             .Produces(StatusCodes.Status202Accepted).ProducesValidationProblem();
-        auth.MapPost("/reset-password", ResetPasswordEndpoint.Handle)
+        auth.MapPost("/reset-password", ResetPasswordEndpoint.Handle).CostsAPasswordHash()
             .Produces(StatusCodes.Status204NoContent).ProducesValidationProblem();
 
         var users = app.MapGroup("/api/v1/users").WithTags("Users").RequireAuthorization();

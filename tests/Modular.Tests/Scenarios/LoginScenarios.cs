@@ -8,6 +8,28 @@ namespace Modular.Tests.Scenarios;
 public abstract class LoginScenarios(ModularApp app) : Infrastructure.Scenarios(app)
 {
     [Fact]
+    public async Task more_sign_ins_at_once_than_the_gateway_can_hash_are_answered_503_with_retry_after_not_left_to_time_out()
+    {
+        await App.RegisterAsync("crowd@example.com");
+        // The gateway runs 2 per core at once and queues 8 per core (PasswordWork): twice that is too many.
+        var concurrent = Math.Max(2, 2 * Environment.ProcessorCount);
+        var overload = 2 * (concurrent + 8 * Environment.ProcessorCount);
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, overload).Select(_ => Gateway.Scenario(s =>
+        {
+            s.Post.Json(new { email = "crowd@example.com", password = Api.Password }).ToUrl("/api/v1/auth/login");
+            s.IgnoreStatusCode();
+        })));
+
+        var statuses = answers.Select(a => a.Context.Response.StatusCode).ToArray();
+        statuses.ShouldAllBe(status => status == 200 || status == 503);
+        statuses.Count(status => status == 200).ShouldBeGreaterThanOrEqualTo(concurrent);
+        var busy = answers.First(a => a.Context.Response.StatusCode == 503);
+        busy.ShouldBeProblem(503);
+        busy.Context.Response.Headers.RetryAfter.ToString().ShouldBe("1");
+    }
+
+    [Fact]
     public async Task login_with_the_right_password_returns_a_new_token_pair_and_the_user()
     {
         var registered = await App.RegisterAsync("frank@example.com", "Frank");

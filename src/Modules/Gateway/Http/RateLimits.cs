@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.DependencyInjection;
 using Modular.BuildingBlocks;
 using StackExchange.Redis;
@@ -86,4 +87,47 @@ internal static class RateLimits
     }
 
     public static string ClientIp(HttpContext context) => context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+}
+
+/// <summary>
+/// Requests that cost a password hash (login, register, change and reset password) are bounded per gateway:
+/// a few run at once and a short queue waits; beyond that the answer is an immediate 503 with
+/// <c>Retry-After</c>, rather than a place in a queue that would outlast <c>REQUEST_TIMEOUT</c> and end in a 504
+/// (docs/performance.md). The bound follows the cores: the hash is CPU work, and each core does one at a time.
+/// </summary>
+internal static class PasswordWork
+{
+    public const string Policy = "password-hash";
+
+    public static readonly int Concurrent = Math.Max(2, 2 * Environment.ProcessorCount);
+    public static readonly int Queued = 8 * Environment.ProcessorCount;
+
+    public static IServiceCollection AddPasswordWorkLimit(this IServiceCollection services) =>
+        services.AddRateLimiter(options =>
+        {
+            options.AddConcurrencyLimiter(Policy, limiter =>
+            {
+                limiter.PermitLimit = Concurrent;
+                limiter.QueueLimit = Queued;
+                limiter.QueueProcessingOrder = System.Threading.RateLimiting.QueueProcessingOrder.OldestFirst;
+            });
+            options.OnRejected = async (rejected, _) =>
+            {
+                var response = rejected.HttpContext.Response;
+                response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                response.Headers.RetryAfter = "1";
+                await rejected.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+                {
+                    HttpContext = rejected.HttpContext,
+                    ProblemDetails =
+                    {
+                        Status = StatusCodes.Status503ServiceUnavailable,
+                        Title = "Busy",
+                        Detail = "Too many sign-ins are being checked right now. Try again in 1 s.",
+                    },
+                });
+            };
+        });
+
+    public static RouteHandlerBuilder CostsAPasswordHash(this RouteHandlerBuilder endpoint) => endpoint.RequireRateLimiting(Policy);
 }
