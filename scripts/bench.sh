@@ -23,6 +23,8 @@ BENCH_DLL=$ROOT/tools/Bench/bin/Release/net10.0/Modular.Bench.dll
 WRK_SCRIPT=$ROOT/tools/Bench/wrk.lua
 DURATION=${BENCH_DURATION:-10s}
 WARMUP=${BENCH_WARMUP:-2s}
+# The memory pass's load lasts at most this long (s): with today's hasher 200 registrations take minutes at 500m CPU.
+MEMORY_LOAD=${BENCH_MEMORY_LOAD:-15}
 BASE=${BENCH_PORT_BASE:-3900}
 PORT_ONE=$BASE PORT_USERS=$((BASE + 10)) PORT_NOTIFICATIONS=$((BASE + 20)) SMTP_PORT=$((BASE + 25))
 PORT_GW1=$((BASE + 30)) PORT_GW2=$((BASE + 31)) PORT_BARE=$((BASE + 90))
@@ -75,6 +77,8 @@ trap 'exit 130' INT TERM
 now_ns() { date +%s%N; }
 record() { printf '%s\n' "$1" >>"$RESULTS"; }
 random_hex() { head -c "$1" /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+# In the foreground only: `bench ... &` would make $! the pid of a subshell, and stopping that would
+# orphan the tool (two SMTP servers then share the port through SO_REUSEPORT). Background: dotnet directly.
 bench() { dotnet "$BENCH_DLL" "$@"; }
 
 # Waits for 200 on /health/ready; prints the seconds since $2 (nanoseconds), or fails.
@@ -96,17 +100,17 @@ declare -A PORT_OF=([all]=$PORT_ONE [user-service]=$PORT_USERS [notification-ser
 declare -A MODULES_OF=([all]=gateway,users,notifications [user-service]=users [notification-service]=notifications
   [gateway-1]=gateway [gateway-2]=gateway)
 
-# Starts the published host as the image runs it (only the environment given here) and records its cold
-# start: spawn -> first 200 on /health/ready. With limits, the wrapper subshell enters the role's cgroups
-# before it execs dotnet, so the whole life of the process is limited.
-start_role() { # topology role limited(0|1)
-  local topology=$1 role=$2 limited=$3 t0 seconds
+# Starts the published host as the image runs it (only the environment given here). With limits, the
+# wrapper subshell enters the role's cgroups before it execs dotnet, so the whole life of the process is limited.
+declare -A T0=()
+spawn_role() { # topology role limited(0|1)
+  local topology=$1 role=$2 limited=$3
   local -a env=(NODE_ENV=production PORT="${PORT_OF[$role]}" MODULES="${MODULES_OF[$role]}"
     JWT_ACCESS_SECRET="$JWT_ACCESS_SECRET" JWT_REFRESH_SECRET="$JWT_REFRESH_SECRET"
     REDIS_URL="$BENCH_REDIS_URL" SMTP_URL="smtp://127.0.0.1:$SMTP_PORT" MAIL_FROM="Modular Bench <no-reply@bench.test>"
     THROTTLE_LIMIT=100000000 AUTH_THROTTLE_LIMIT=100000000
     # The outbound token bucket (default 10/s) would measure its own setting, not the code: lifted like the throttles.
-    MAIL_RATE_PER_SECOND=1000000)
+    MAIL_RATE_PER_SECOND=1000)
   if [ "$topology" = one ]; then
     env+=(DATABASE_URL="$PG_BASE/modular_bench")
   else
@@ -118,7 +122,7 @@ start_role() { # topology role limited(0|1)
     echo 100000 >"$CGROUP_CPU/$role/cpu.cfs_period_us"
     echo $((CPU_MILLIS[$role] * 100)) >"$CGROUP_CPU/$role/cpu.cfs_quota_us"
   fi
-  t0=$(now_ns)
+  T0[$role]=$(now_ns)
   (
     if [ "$limited" = 1 ]; then
       echo "$BASHPID" >"$CGROUP_MEM/$role/cgroup.procs"
@@ -128,19 +132,31 @@ start_role() { # topology role limited(0|1)
     exec env -i PATH="$PATH" HOME="$HOME" ${DOTNET_ROOT:+DOTNET_ROOT="$DOTNET_ROOT"} "${env[@]}" dotnet Modular.Host.dll
   ) >"$LOG_DIR/$CURRENT_PASS-$role.log" 2>&1 </dev/null &
   PIDS[$role]=$!
-  seconds=$(wait_ready "$role" "$t0")
+}
+
+# Waits for the role's readiness and records its cold start: spawn -> first 200 on /health/ready.
+await_role() { # topology role limited note
+  local topology=$1 role=$2 limited=$3 note=${4:-} seconds
+  seconds=$(wait_ready "$role" "${T0[$role]}")
   log "$role ready in $seconds s (pid ${PIDS[$role]}$([ "$limited" = 1 ] && echo ", ${CPU_MILLIS[$role]}m CPU, ${MEMORY_MIB[$role]}Mi"))"
-  record "{\"kind\":\"cold\",\"topology\":\"$topology\",\"role\":\"$role\",\"seconds\":$seconds,\"limited\":$([ "$limited" = 1 ] && echo true || echo false)}"
+  record "{\"kind\":\"cold\",\"topology\":\"$topology\",\"role\":\"$role\",\"seconds\":$seconds,\"limited\":$([ "$limited" = 1 ] && echo true || echo false)${note:+,\"reason\":\"$note\"}}"
 }
 
 roles_of() { [ "$1" = one ] && echo all || echo user-service notification-service gateway-1 gateway-2; }
 gateways_of() { [ "$1" = one ] && echo "$PORT_ONE" || echo "$PORT_GW1,$PORT_GW2"; }
 urls_of() { local p urls=(); for p in ${1//,/ }; do urls+=("http://127.0.0.1:$p"); done; (IFS=,; echo "${urls[*]}"); }
 
-# The seed's start-up order, one after the other, so each role's cold start is its own.
+# Without limits: the seed's start-up order, one after the other, so each role's cold start is its own.
+# Under limits (the memory pass) all at once, which saves the run half a minute; those starts are only noted.
 start_topology() { # topology limited
-  local role port
-  for role in $(roles_of "$1"); do start_role "$1" "$role" "$2"; done
+  local role port note=
+  if [ "$2" = 1 ]; then
+    for role in $(roles_of "$1"); do spawn_role "$1" "$role" 1; done
+    [ "$1" = split ] && note="roles started together"
+    for role in $(roles_of "$1"); do await_role "$1" "$role" 1 "$note"; done
+  else
+    for role in $(roles_of "$1"); do spawn_role "$1" "$role" 0; await_role "$1" "$role" 0; done
+  fi
   # Split: requests flow through Kafka once a login for an unknown account comes back 401 on each gateway.
   for port in $(gateways_of "$1" | tr , ' '); do
     for _ in $(seq 1 900); do
@@ -170,15 +186,15 @@ run_wrk() { # topology row mode ports connections [VAR=value...]
   local path=/
   [ "$mode" = get ] && path=$BENCH_PATH
   [ "$mode" = me ] && path=/api/v1/auth/me
-  "${common[@]}" BENCH_ROW="$row (warm-up)" wrk -t2 -c"$connections" -d"$WARMUP" --timeout 30s -s "$WRK_SCRIPT" \
+  "${common[@]}" BENCH_ROW="$row (warm-up)" BENCH_PHASE=warmup wrk -t2 -c"$connections" -d"$WARMUP" --timeout 30s -s "$WRK_SCRIPT" \
     "http://127.0.0.1:$first$path" >>"$LOG_DIR/wrk.log"
-  "${common[@]}" BENCH_ROW="$row" BENCH_OUT="$RESULTS" wrk -t2 -c"$connections" -d"$DURATION" --timeout 30s --latency \
+  "${common[@]}" BENCH_ROW="$row" BENCH_PHASE=measure BENCH_OUT="$RESULTS" wrk -t2 -c"$connections" -d"$DURATION" --timeout 30s --latency \
     -s "$WRK_SCRIPT" "http://127.0.0.1:$first$path" >>"$LOG_DIR/wrk.log"
 }
 
 start_sink() {
   rm -f "$BENCH_DIR/mail-count" # the sink writes it once it listens
-  bench smtp-sink --port "$SMTP_PORT" --count-file "$BENCH_DIR/mail-count" 2>>"$LOG_DIR/smtp-sink.log" &
+  dotnet "$BENCH_DLL" smtp-sink --port "$SMTP_PORT" --count-file "$BENCH_DIR/mail-count" 2>>"$LOG_DIR/smtp-sink.log" &
   SINK_PID=$!
   for _ in $(seq 1 100); do [ -s "$BENCH_DIR/mail-count" ] && return 0; sleep 0.1; done
   die "the SMTP sink did not start; see $LOG_DIR/smtp-sink.log"
@@ -207,10 +223,10 @@ record_memory() { # topology
   local role dir pid rss oom alive
   for role in $(roles_of "$1"); do
     dir=$CGROUP_MEM/$role pid=${PIDS[$role]}
-    rss=$(awk '/^VmHWM:/ { print $2 * 1024 }' "/proc/$pid/status" 2>/dev/null || echo 0)
+    rss=$(awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status" 2>/dev/null || echo 0) # kB; awk's %d stops at 2^31
     oom=$(awk '$1 == "oom_kill" { print $2 }' "$dir/memory.oom_control")
     alive=false; kill -0 "$pid" 2>/dev/null && alive=true
-    record "{\"kind\":\"memory\",\"topology\":\"$1\",\"role\":\"$role\",\"peak_bytes\":$(cat "$dir/memory.max_usage_in_bytes"),\"rss_peak_bytes\":${rss:-0},\"limit_bytes\":$(cat "$dir/memory.limit_in_bytes"),\"cpu_millis\":${CPU_MILLIS[$role]},\"failcnt\":$(cat "$dir/memory.failcnt"),\"oom_kills\":${oom:-0},\"alive\":$alive}"
+    record "{\"kind\":\"memory\",\"topology\":\"$1\",\"role\":\"$role\",\"peak_bytes\":$(cat "$dir/memory.max_usage_in_bytes"),\"rss_peak_bytes\":$((${rss:-0} * 1024)),\"limit_bytes\":$(cat "$dir/memory.limit_in_bytes"),\"cpu_millis\":${CPU_MILLIS[$role]},\"failcnt\":$(cat "$dir/memory.failcnt"),\"oom_kills\":${oom:-0},\"alive\":$alive}"
   done
 }
 
@@ -231,9 +247,9 @@ memory_pass() { # topology
   before=$(mail_count)
   BENCH_TOKEN=$(register_user "${ports%%,*}" "memory-$RUN-$topology@bench.test")
   env BENCH_MODE=me BENCH_PORTS="$ports" BENCH_TOPOLOGY="$topology" BENCH_ROW="memory-pass /me" BENCH_TOKEN="$BENCH_TOKEN" \
-    wrk -t2 -c16 -d30s --timeout 30s -s "$WRK_SCRIPT" "http://127.0.0.1:${ports%%,*}/api/v1/auth/me" >>"$LOG_DIR/wrk.log" &
+    wrk -t2 -c16 -d"$MEMORY_LOAD"s --timeout 30s -s "$WRK_SCRIPT" "http://127.0.0.1:${ports%%,*}/api/v1/auth/me" >>"$LOG_DIR/wrk.log" &
   LOAD_PID=$!
-  bench burst --gateway "$urls" --count 200 --clients 16 --seconds 25 --topology "$topology" >>"$RESULTS"
+  bench burst --gateway "$urls" --count 200 --clients 16 --seconds "$MEMORY_LOAD" --topology "$topology" >>"$RESULTS"
   stop_pid "$LOAD_PID" 5
   LOAD_PID=
   # Their e-mails too: notification-service's peak comes while it sends them.
@@ -296,8 +312,18 @@ DATA_DIR=$BENCH_DIR bash scripts/kafka-test-broker.sh --stop
 BROKER_STARTED=1
 eval "$(DATA_DIR=$BENCH_DIR bash scripts/kafka-test-broker.sh users.requests users.events)"
 
-log "publishing the host into $PUBLISH_DIR (log $LOG_DIR/publish.log)"
-bash scripts/publish.sh "$PUBLISH_DIR" >"$LOG_DIR/publish.log" 2>&1 || { tail -n 30 "$LOG_DIR/publish.log" >&2; die "publish failed"; }
+# Publishing takes minutes: the output is reused while what it is made of is unchanged (BENCH_REPUBLISH=1 forces it).
+sources=(src scripts/publish.sh Directory.Build.props Directory.Packages.props global.json)
+stamp=$({ git rev-parse "${sources[@]/#/HEAD:}"; git diff HEAD -- "${sources[@]}"
+  git ls-files -o --exclude-standard -- "${sources[@]}" | xargs -r sha256sum; } | sha256sum | cut -d' ' -f1)
+if [ "${BENCH_REPUBLISH:-0}" != 1 ] && [ -f "$PUBLISH_DIR/Modular.Host.dll" ] && [ "$(cat "$PUBLISH_DIR/.bench-stamp" 2>/dev/null)" = "$stamp" ]; then
+  log "reusing the published host in $PUBLISH_DIR (sources unchanged)"
+else
+  log "publishing the host into $PUBLISH_DIR (log $LOG_DIR/publish.log)"
+  rm -rf "$PUBLISH_DIR"
+  bash scripts/publish.sh "$PUBLISH_DIR" >"$LOG_DIR/publish.log" 2>&1 || { tail -n 30 "$LOG_DIR/publish.log" >&2; die "publish failed"; }
+  echo "$stamp" >"$PUBLISH_DIR/.bench-stamp"
+fi
 log "building tools/Bench"
 dotnet build tools/Bench -c Release -v q --nologo >"$LOG_DIR/build.log" 2>&1 || { tail -n 30 "$LOG_DIR/build.log" >&2; die "building tools/Bench failed"; }
 
@@ -306,11 +332,11 @@ setup_cgroups
 start_sink
 
 commit=$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src tools 2>/dev/null || echo -dirty)
-record "{\"kind\":\"machine\",\"cpu\":\"$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo | tr -d '"\\')\",\"cores\":$(nproc),\"memory_bytes\":$(awk '/^MemTotal:/ { print $2 * 1024 }' /proc/meminfo),\"date\":\"$(date -u +%Y-%m-%dT%H:%MZ)\",\"commit\":\"$commit\"}"
+record "{\"kind\":\"machine\",\"cpu\":\"$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo | tr -d '"\\')\",\"cores\":$(nproc),\"memory_bytes\":$(($(awk '/^MemTotal:/ { print $2 }' /proc/meminfo) * 1024)),\"date\":\"$(date -u +%Y-%m-%dT%H:%MZ)\",\"commit\":\"$commit\"}"
 
 # --- baselines -----------------------------------------------------------------------------------------
 log "baseline: bare Kestrel"
-bench serve --port "$PORT_BARE" >"$LOG_DIR/bare.log" 2>&1 &
+dotnet "$BENCH_DLL" serve --port "$PORT_BARE" >"$LOG_DIR/bare.log" 2>&1 &
 BARE_PID=$!
 for _ in $(seq 1 100); do curl -fs -o /dev/null "http://127.0.0.1:$PORT_BARE/json" && break; sleep 0.1; done
 BENCH_PATH=/json run_wrk baseline bare get "$PORT_BARE" 64

@@ -98,7 +98,8 @@ internal static class Report
         if (m?.Rps is not { } rps)
             return new Row(topology, what, "missing", null, null, null, null, goal is null ? null : $">= {goal}x {ratioTo}", goal is null ? null : false, note);
         var ratio = baseline is > 0 ? rps / baseline : (double?)null;
-        var errors = m.Errors is > 0 ? $"{m.Errors} errors of {m.Requests}" : null;
+        var errors = m.Requests == 0 ? "no request completed: run longer (BENCH_DURATION)"
+            : m.Errors is > 0 ? $"{m.Errors} errors of {m.Requests}" : null;
         return new Row(topology, what, $"{N(rps)} req/s", m.P50Ms, m.P99Ms, ratio, ratioTo,
             goal is null ? null : $">= {goal}x {ratioTo}",
             // A run that failed requests measured something else than the goal is about.

@@ -16,7 +16,8 @@ elseif mode == "login" then
   wrk.headers["Content-Type"] = "application/json"
   wrk.body = string.format('{"email":"%s","password":"%s"}', os.getenv("BENCH_EMAIL"), password)
 elseif mode == "register" then
-  local prefix = os.getenv("BENCH_PREFIX") or tostring(os.time())
+  -- The warm-up run counts from 1 too: its phase keeps its e-mails apart from the measured run's.
+  local prefix = (os.getenv("BENCH_PREFIX") or tostring(os.time())) .. "-" .. (os.getenv("BENCH_PHASE") or "")
   local counter = 0
   -- Defined only here: without a request() wrk sends one pre-built request, which is cheaper for the others.
   function request()
