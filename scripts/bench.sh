@@ -260,6 +260,19 @@ memory_pass() { # topology
   remove_cgroups
 }
 
+# The baselines of a topology's ratios, measured right before its rows: on a shared machine a baseline of
+# minutes earlier can be off by a factor of two (the hosts are up meanwhile, but idle).
+baselines() { # topology
+  log "$1: baselines (bare Kestrel, password-verify rate)"
+  dotnet "$BENCH_DLL" serve --port "$PORT_BARE" >>"$LOG_DIR/bare.log" 2>&1 &
+  BARE_PID=$!
+  for _ in $(seq 1 100); do curl -fs -o /dev/null "http://127.0.0.1:$PORT_BARE/json" && break; sleep 0.1; done
+  BENCH_PATH=/json run_wrk "$1" bare get "$PORT_BARE" 64
+  stop_pid "$BARE_PID" 5
+  BARE_PID=
+  bench hash-rate --seconds 5 --topology "$1" >>"$RESULTS"
+}
+
 # The HTTP rows, without CPU quotas; the processes' start is the cold-start row (dependencies up, schemas made).
 http_pass() { # topology
   local topology=$1 ports urls email
@@ -270,6 +283,7 @@ http_pass() { # topology
   email="token-$RUN-$topology@bench.test"
   BENCH_TOKEN=$(register_user "${ports%%,*}" "$email")
 
+  baselines "$topology"
   BENCH_PATH=/health run_wrk "$topology" health get "$ports" 64
   run_wrk "$topology" me me "$ports" 64 BENCH_TOKEN="$BENCH_TOKEN"
   # A handful of connections keeps every core hashing; 64 would only queue behind the hasher.
@@ -333,17 +347,6 @@ start_sink
 
 commit=$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src tools 2>/dev/null || echo -dirty)
 record "{\"kind\":\"machine\",\"cpu\":\"$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo | tr -d '"\\')\",\"cores\":$(nproc),\"memory_bytes\":$(($(awk '/^MemTotal:/ { print $2 }' /proc/meminfo) * 1024)),\"date\":\"$(date -u +%Y-%m-%dT%H:%MZ)\",\"commit\":\"$commit\"}"
-
-# --- baselines -----------------------------------------------------------------------------------------
-log "baseline: bare Kestrel"
-dotnet "$BENCH_DLL" serve --port "$PORT_BARE" >"$LOG_DIR/bare.log" 2>&1 &
-BARE_PID=$!
-for _ in $(seq 1 100); do curl -fs -o /dev/null "http://127.0.0.1:$PORT_BARE/json" && break; sleep 0.1; done
-BENCH_PATH=/json run_wrk baseline bare get "$PORT_BARE" 64
-stop_pid "$BARE_PID" 5
-BARE_PID=
-log "baseline: password-verify rate"
-bench hash-rate --seconds 5 >>"$RESULTS"
 
 # --- one process, then split ---------------------------------------------------------------------------
 for topology in one split; do

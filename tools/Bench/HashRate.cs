@@ -41,7 +41,7 @@ internal static class HashRate
         Json.WriteLine(new Measurement
         {
             Kind = "hash",
-            Topology = "baseline",
+            Topology = options.Optional("topology") ?? "baseline",
             Row = "hash",
             VerifiesPerS = counts.Sum() / elapsed,
             Requests = counts.Sum(),

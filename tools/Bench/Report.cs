@@ -44,16 +44,17 @@ internal static class Report
     private static List<Row> Rows(List<Measurement> all)
     {
         var rows = new List<Row>();
-        var bare = all.LastOrDefault(m => m is { Kind: "wrk", Topology: "baseline", Row: "bare" });
-        var hash = all.LastOrDefault(m => m.Kind == "hash");
-        rows.Add(Http("baseline", "bare Kestrel GET /json", bare, bare?.Rps, "bare", null, null));
-        rows.Add(new Row("baseline", $"password verify, {hash?.Threads} threads", hash is null ? "missing" : $"{N(hash.VerifiesPerS)} verifies/s",
-            null, null, hash is null ? null : 1, "hash", null, null, null));
-
         foreach (var (topology, meGoal, mailGoal, coldGoal) in new[] { ("one", 0.5, 50.0, 1.5), ("split", 0.4, 250.0, 2.0) })
         {
             var name = topology == "one" ? "one process" : "split";
             Measurement? Wrk(string row) => all.LastOrDefault(m => m.Kind == "wrk" && m.Topology == topology && m.Row == row);
+
+            // Each topology's ratios are to the baselines measured just before its rows.
+            var bare = Wrk("bare");
+            var hash = all.LastOrDefault(m => m.Kind == "hash" && m.Topology == topology);
+            rows.Add(Http(name, "baseline: bare Kestrel GET /json", bare, bare?.Rps, "bare", null, null));
+            rows.Add(new Row(name, $"baseline: password verify, {hash?.Threads} threads", hash is null ? "missing" : $"{N(hash.VerifiesPerS)} verifies/s",
+                null, null, hash is null ? null : 1, "hash", null, null, null));
 
             rows.Add(Http(name, "GET /health", Wrk("health"), bare?.Rps, "bare", null, null));
             rows.Add(Http(name, "GET /api/v1/auth/me", Wrk("me"), bare?.Rps, "bare", meGoal, null));
