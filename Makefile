@@ -2,6 +2,7 @@
 #   make run    PostgreSQL + Redis (installed if missing), then all three modules in one process on :3000
 #   make test   the same services, then the whole test suite
 #   make split  the same build as separate services over Kafka (the test broker), gateways on :3000 and :3001
+#   make bench  spec section 9's figures as ratios to baselines of the same run (docs/performance.md)
 SHELL := /bin/bash
 .DEFAULT_GOAL := run
 
@@ -16,7 +17,7 @@ SERVICES := set -a && eval "$$(bash scripts/services.sh)" && set +a
 # The topics of src/BuildingBlocks/Messaging/MessagingTopology.cs, created before any consumer starts.
 TOPICS := users.requests users.events
 
-.PHONY: services run split test build publish clean
+.PHONY: services run split test bench build publish clean
 
 services:
 	@bash scripts/services.sh
@@ -37,6 +38,11 @@ test:
 	@$(SERVICES) && bash scripts/kafka-test-broker.sh --stop && \
 	  export TEST_$$(bash scripts/kafka-test-broker.sh $(TOPICS)) && \
 	  dotnet test Modular.sln
+
+# Ratios to a bare Kestrel endpoint and the raw hash rate, one process and split, in cgroups with the seed's limits;
+# its own databases, Redis db and test broker (.data/bench), so it runs beside `make test`.
+bench:
+	@bash scripts/bench.sh
 
 # The Release output the image carries (pre-generated Wolverine code), into .data/publish.
 publish:
