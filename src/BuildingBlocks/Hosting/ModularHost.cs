@@ -35,6 +35,8 @@ public static class ModularHost
         {
             Args = args,
             EnvironmentName = aspNetEnvironmentSet ? null : nodeEnv,
+            // appsettings*.json (log levels, the JSON log format) sit beside the host, wherever it is started from.
+            ContentRootPath = AppContext.BaseDirectory,
         };
 
         BufferedStdout.Install();

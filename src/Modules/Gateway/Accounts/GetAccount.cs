@@ -17,7 +17,7 @@ internal static class GetAccount
     {
         if (!Guid.TryParse(id, out var userId)) return Problems.Invalid("id", "The id is not a valid user id.");
         if (userId == principal.Session().UserId)
-            return await profiles.ReadAsync(context, userId, bus, ct) is { } self ? UserProfiles.Ok(self) : Problems.NotFound("There is no user with this id.");
+            return await profiles.ReadAsync(context, userId, ct) is { } self ? UserProfiles.Ok(self) : Problems.NotFound("There is no user with this id.");
         if (!principal.IsInRole(AdminRole)) return Problems.Forbidden("Only administrators may read other users' accounts.");
 
         var result = await bus.InvokeAsync<UserResult>(new GetUser(userId), ct);

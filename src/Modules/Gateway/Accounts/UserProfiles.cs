@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Modular.Gateway.Tokens;
 using Modular.Users.Contracts;
@@ -68,7 +69,7 @@ public sealed class UserProfiles
     /// The body of <paramref name="userId"/>: the one the revocation check brought along, or else asked of
     /// Users once and kept. Null when the account does not exist.
     /// </summary>
-    internal async Task<string?> ReadAsync(HttpContext context, Guid userId, Wolverine.IMessageBus bus, CancellationToken ct)
+    internal async Task<string?> ReadAsync(HttpContext context, Guid userId, CancellationToken ct)
     {
         if (context.Features.Get<CachedProfile>() is { Json: { } cached })
         {
@@ -77,6 +78,8 @@ public sealed class UserProfiles
         }
 
         Reads.WithLabels("users").Inc();
+        // Resolved only on a miss: a message bus per request is a cost the hit does not need.
+        var bus = context.RequestServices.GetRequiredService<Wolverine.IMessageBus>();
         var result = await bus.InvokeAsync<UserResult>(new GetUser(userId), ct);
         return result.User is { } user ? await StoreAsync(user) : null;
     }

@@ -2,15 +2,13 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Http;
 using Modular.Gateway.Accounts;
 using Modular.Gateway.Http;
-using Wolverine;
 
 namespace Modular.Gateway.Auth;
 
 internal static class Me
 {
-    public static async Task<IResult> Handle(HttpContext context, ClaimsPrincipal principal, UserProfiles profiles, IMessageBus bus,
-        CancellationToken ct) =>
-        await profiles.ReadAsync(context, principal.Session().UserId, bus, ct) is { } user
+    public static async Task<IResult> Handle(HttpContext context, ClaimsPrincipal principal, UserProfiles profiles, CancellationToken ct) =>
+        await profiles.ReadAsync(context, principal.Session().UserId, ct) is { } user
             ? UserProfiles.Ok(user)
             : Problems.AccountGone();
 }
