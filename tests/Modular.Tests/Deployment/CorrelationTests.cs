@@ -51,8 +51,9 @@ public sealed class CorrelationTests
 
         // The notification-service may first work through events of earlier tests: wait for this one's line.
         await notifications.WaitForLineAsync(TimeSpan.FromSeconds(60), id, "Sent the welcome e-mail");
-        LinesWith(gateway, id).ShouldContain(l => l.Contains("answered 201"));
-        LinesWith(users, id).ShouldContain(l => l.Contains("Registered user"));
+        // Each process writes its log lines in blocks (BufferedStdout): wait for its own, as for the e-mail's.
+        await gateway.WaitForLineAsync(TimeSpan.FromSeconds(10), id, "answered 201");
+        await users.WaitForLineAsync(TimeSpan.FromSeconds(10), id, "Registered user");
     }
 
     /// <summary>Registers an account; returns the correlation id the gateway answered with, once the welcome e-mail is out.</summary>

@@ -53,6 +53,24 @@ public abstract class RateLimitScenarios(ModularApp app) : Infrastructure.Scenar
         }
     }
 
+    [Fact]
+    public async Task the_auth_limit_counts_the_login_endpoint_however_its_path_is_spelled()
+    {
+        var gateways = await StartGatewaysAsync();
+        try
+        {
+            var client = IPAddress.Parse("198.51.100.77");
+            string[] spellings = ["/api/v1/auth/login/", "/api/v1/AUTH/Login", "/api/v1/auth/login"];
+            for (var i = 0; i < AuthLimit; i++)
+                await LoginAt(gateways[i % gateways.Length], spellings[i % spellings.Length], client, $"spelled{i}@example.com", 401);
+            (await LoginAt(gateways[0], "/api/v1/auth/login/", client, "spelled-last@example.com", 429)).ShouldBeProblem(429);
+        }
+        finally
+        {
+            foreach (var gateway in gateways) await gateway.DisposeAsync();
+        }
+    }
+
     /// <summary>Every gateway of the mode, with small limits.</summary>
     private async Task<IAlbaHost[]> StartGatewaysAsync() =>
         await Task.WhenAll(App.Gateways.Select(_ => App.StartGatewayAsync(settings =>
@@ -71,9 +89,12 @@ public abstract class RateLimitScenarios(ModularApp app) : Infrastructure.Scenar
         });
 
     private static Task<IScenarioResult> Login(IAlbaHost gateway, IPAddress client, string email, int expectedStatus) =>
+        LoginAt(gateway, "/api/v1/auth/login", client, email, expectedStatus);
+
+    private static Task<IScenarioResult> LoginAt(IAlbaHost gateway, string path, IPAddress client, string email, int expectedStatus) =>
         gateway.Scenario(s =>
         {
-            s.Post.Json(new { email, password = "wrong password" }).ToUrl("/api/v1/auth/login");
+            s.Post.Json(new { email, password = "wrong password" }).ToUrl(path);
             s.ConfigureHttpContext(c => c.Connection.RemoteIpAddress = client);
             s.StatusCodeShouldBe(expectedStatus);
         });
