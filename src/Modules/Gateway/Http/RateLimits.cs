@@ -35,10 +35,18 @@ internal static class RateLimits
         public static readonly AuthLimited Instance = new();
     }
 
-    private const string WindowScript = """
-        local n = redis.call('INCR', KEYS[1])
-        if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
-        if n > tonumber(ARGV[1]) then return redis.call('TTL', KEYS[1]) end
+    /// <summary>The fixed window, in Lua: counts one hit, starts the window on its first, says whether it is over the limit.</summary>
+    internal const string OverLimitFunction = """
+        local function over(key, limit, window)
+          local n = redis.call('INCR', key)
+          if n == 1 then redis.call('EXPIRE', key, window) end
+          return n > tonumber(limit)
+        end
+
+        """;
+
+    private const string WindowScript = OverLimitFunction + """
+        if over(KEYS[1], ARGV[1], ARGV[2]) then return redis.call('TTL', KEYS[1]) end
         return -1
         """;
 

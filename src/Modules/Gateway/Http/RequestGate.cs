@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http;
 using Modular.Gateway.Accounts;
@@ -20,14 +19,9 @@ internal sealed class RequestGate(IConnectionMultiplexer redis, ThrottleSettings
     // KEYS: 1 ip window, 2 auth window or '-', 3 denied jti, 4 revoked family, 5 user's mark, 6 kept family, 7 profile
     // ARGV: 1 limit, 2 window s, 3 auth limit, 4 token? '1', 5 token generation, 6 token family, 7 profile? '1'
     // Returns {-1, seconds until the window ends} over a limit, {0} revoked, {1[, profile json]} allowed.
-    private const string Script = """
-        local function over(key, limit)
-          local n = redis.call('INCR', key)
-          if n == 1 then redis.call('EXPIRE', key, ARGV[2]) end
-          return n > tonumber(limit)
-        end
-        if KEYS[1] ~= '-' and over(KEYS[1], ARGV[1]) then return {-1, redis.call('TTL', KEYS[1])} end
-        if KEYS[2] ~= '-' and over(KEYS[2], ARGV[3]) then return {-1, redis.call('TTL', KEYS[2])} end
+    private const string Script = RateLimits.OverLimitFunction + """
+        if KEYS[1] ~= '-' and over(KEYS[1], ARGV[1], ARGV[2]) then return {-1, redis.call('TTL', KEYS[1])} end
+        if KEYS[2] ~= '-' and over(KEYS[2], ARGV[3], ARGV[2]) then return {-1, redis.call('TTL', KEYS[2])} end
         if ARGV[4] ~= '1' then return {1} end
         if redis.call('EXISTS', KEYS[3], KEYS[4]) > 0 then return {0} end
         local gen = tonumber(redis.call('GET', KEYS[5]) or '0')
@@ -94,6 +88,4 @@ internal sealed class RequestGate(IConnectionMultiplexer redis, ThrottleSettings
     }
 
     private static ClaimsPrincipal Anonymous() => new(new ClaimsIdentity());
-
-    internal static string Seconds(long seconds) => Math.Max(1, seconds).ToString(CultureInfo.InvariantCulture);
 }

@@ -99,7 +99,7 @@ internal sealed class TokenStore(IConnectionMultiplexer redis)
         await Run(RevokeUserScript, [Key("gen", userId), Key("keep", userId)], [keepFamily ?? "", Seconds(refreshLifetime)]);
 
     internal static readonly Histogram CommandDuration = Metrics.CreateHistogram(
-        "modular_redis_command_duration_seconds", "Round trips of the gateway's Redis commands (token store scripts), per operation.",
+        "modular_redis_command_duration_seconds", "Round trips of the gateway's Redis commands (token store and request gate scripts), per operation.",
         new HistogramConfiguration { LabelNames = ["command"], Buckets = Histogram.ExponentialBuckets(0.0001, 2, 16) });
 
     private async Task<RedisResult> Run(string script, RedisKey[] keys, RedisValue[] values,
