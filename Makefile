@@ -10,6 +10,7 @@ SHELL := /bin/bash
 DEV_ENV := NODE_ENV=development \
 	JWT_ACCESS_SECRET=dev-only-access-secret-0123456789abcdef \
 	JWT_REFRESH_SECRET=dev-only-refresh-secret-0123456789abcdef \
+	MESSAGE_ENCRYPTION_KEY=dev-only-message-key-0123456789abcdef \
 	MAIL_DIR=$(CURDIR)/.data/mail
 
 # Starts (or reuses) the services and exports the URLs they print.

@@ -23,6 +23,7 @@ codegen() { # MODULES [KAFKA_BROKERS]
     NODE_ENV=development \
     JWT_ACCESS_SECRET=codegen-only-access-secret-0123456789abcdef \
     JWT_REFRESH_SECRET=codegen-only-refresh-secret-0123456789abcdef \
+    MESSAGE_ENCRYPTION_KEY=codegen-only-message-key-0123456789abcdef \
     DATABASE_URL=postgres://codegen:codegen@127.0.0.1:5432/codegen \
     REDIS_URL=redis://127.0.0.1:6379 \
     dotnet bin/Release/net10.0/Modular.Host.dll codegen write >&2)
@@ -35,7 +36,10 @@ for modules in gateway users notifications; do codegen "$modules" 127.0.0.1:9092
 # it each role discovers its own modules' handlers (MODULES, spec section 4) and loads their pre-generated code.
 find "$generated" -name GeneratedHandlerRegistry.cs -delete
 
+# ReadyToRun: the assemblies carry native code compiled ahead of time, so a start-up runs little of the JIT
+# (cold start, docs/performance.md); the JIT still re-compiles hot methods with its profile once they run.
 log "publishing to $out"
-dotnet publish src/Host -c Release -o "$out" -v q --nologo -p:IncludeGeneratedCode=true >&2
+dotnet publish src/Host -c Release -o "$out" -v q --nologo -p:IncludeGeneratedCode=true \
+  -r linux-x64 --self-contained false -p:PublishReadyToRun=true >&2
 rm -rf "$generated"
 log "done"

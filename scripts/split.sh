@@ -23,6 +23,7 @@ HOST_DLL=src/Host/bin/Debug/net10.0/Modular.Host.dll
 export NODE_ENV=development
 export JWT_ACCESS_SECRET=dev-only-access-secret-0123456789abcdef
 export JWT_REFRESH_SECRET=dev-only-refresh-secret-0123456789abcdef
+export MESSAGE_ENCRYPTION_KEY=dev-only-message-key-0123456789abcdef
 export MAIL_DIR="$DATA_DIR/mail"
 export KAFKA_SESSION_TIMEOUT=6s KAFKA_FETCH_WAIT_MAX=10ms
 

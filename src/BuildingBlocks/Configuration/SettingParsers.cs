@@ -33,6 +33,14 @@ public static partial class SettingParsers
         };
     }
 
+    public const int MinimumSecretBytes = 32;
+
+    /// <summary>A key given as text (JWT secrets, the message key): at least <see cref="MinimumSecretBytes"/> bytes of UTF-8.</summary>
+    public static byte[] Secret(string value) =>
+        System.Text.Encoding.UTF8.GetBytes(value) is { Length: >= MinimumSecretBytes } bytes
+            ? bytes
+            : throw new FormatException($"must be at least {MinimumSecretBytes} bytes long");
+
     public static Uri AbsoluteUrl(string value, params string[] schemes) =>
         Uri.TryCreate(value, UriKind.Absolute, out var uri) && schemes.Contains(uri.Scheme, StringComparer.OrdinalIgnoreCase)
             ? uri

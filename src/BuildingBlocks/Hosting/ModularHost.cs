@@ -53,6 +53,7 @@ public static class ModularHost
     {
         var role = HostRole.Read(settings);
         builder.AddCorrelation();
+        InlineConsoleLoggerProvider.ReplaceConsoleLogger(builder.Logging);
         var port = settings.Optional("PORT", 3000, SettingParsers.Port);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenAnyIP(port));
 
@@ -99,6 +100,8 @@ public static class ModularHost
         // Several modules handle some events (Notifications and the Gateway's read model both handle UserDeleted):
         // each handler runs on its own, so one module's failure never makes another repeat its work.
         opts.MultipleHandlerBehavior = MultipleHandlerBehavior.Separated;
+        // Passwords and reset tokens travel in some messages: no body is ever stored or sent in clear (docs/adr/0011).
+        opts.UseEncryption(role.MessageKeys);
         if (role.Kafka is { } kafka)
         {
             opts.UseKafkaTopology(role, kafka);

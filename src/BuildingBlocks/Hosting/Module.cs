@@ -13,7 +13,7 @@ public enum Module
 /// <summary>
 /// Which modules this process runs (<c>MODULES</c>) and how they reach the others (<c>KAFKA_BROKERS</c>).
 /// </summary>
-public sealed record HostRole(IReadOnlySet<Module> Modules, KafkaSettings? Kafka)
+public sealed record HostRole(IReadOnlySet<Module> Modules, KafkaSettings? Kafka, Wolverine.Runtime.Serialization.Encryption.IKeyProvider MessageKeys)
 {
     public static readonly IReadOnlySet<Module> AllModules = Enum.GetValues<Module>().ToHashSet();
 
@@ -39,7 +39,7 @@ public sealed record HostRole(IReadOnlySet<Module> Modules, KafkaSettings? Kafka
             throw new InvalidSettingException("KAFKA_BROKERS",
                 $"is required when MODULES runs only some modules ({string.Join(",", modules.Order()).ToLowerInvariant()}): " +
                 "the other modules are reached through Kafka");
-        return new HostRole(modules, brokers is null ? null : KafkaSettings.Read(settings, brokers));
+        return new HostRole(modules, brokers is null ? null : KafkaSettings.Read(settings, brokers), MessageEncryption.Read(settings));
     }
 
     private static IReadOnlySet<Module> ParseModules(string value)

@@ -1,4 +1,3 @@
-using System.Text;
 using Modular.BuildingBlocks.Configuration;
 using Modular.Gateway.Http;
 using StackExchange.Redis;
@@ -8,13 +7,11 @@ namespace Modular.Gateway;
 /// <summary>The gateway's variables of spec section 2.</summary>
 internal sealed record GatewaySettings(ConfigurationOptions Redis, JwtSettings Jwt, ThrottleSettings Throttle)
 {
-    private const int MinimumSecretBytes = 32;
-
     public static GatewaySettings Read(SettingsReader settings)
     {
         var redis = settings.Required("REDIS_URL", ParseRedisUrl, secret: true);
-        var accessSecret = settings.Required("JWT_ACCESS_SECRET", Secret, secret: true);
-        var refreshSecret = settings.Required("JWT_REFRESH_SECRET", Secret, secret: true);
+        var accessSecret = settings.Required("JWT_ACCESS_SECRET", SettingParsers.Secret, secret: true);
+        var refreshSecret = settings.Required("JWT_REFRESH_SECRET", SettingParsers.Secret, secret: true);
         if (accessSecret.AsSpan().SequenceEqual(refreshSecret))
             throw new InvalidSettingException("JWT_REFRESH_SECRET", "must differ from JWT_ACCESS_SECRET");
 
@@ -29,11 +26,6 @@ internal sealed record GatewaySettings(ConfigurationOptions Redis, JwtSettings J
             settings.Optional("AUTH_THROTTLE_LIMIT", 10, SettingParsers.PositiveInt));
         return new GatewaySettings(redis, jwt, throttle);
     }
-
-    private static byte[] Secret(string value) =>
-        Encoding.UTF8.GetBytes(value) is { Length: >= MinimumSecretBytes } bytes
-            ? bytes
-            : throw new FormatException($"must be at least {MinimumSecretBytes} bytes long");
 
     /// <summary><c>redis://[user:pass@]host:port[/db]</c>; <c>rediss://</c> for TLS.</summary>
     internal static ConfigurationOptions ParseRedisUrl(string value)

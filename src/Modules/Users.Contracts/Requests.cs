@@ -4,10 +4,19 @@ namespace Modular.Users.Contracts;
 // Full type names are the wire identity: keep the namespace.
 
 /// <summary>Answered with a <see cref="UserResult"/>: the new user, or <see cref="UserFailure.EmailTaken"/>.</summary>
-public sealed record RegisterUser(string Email, string Password, string? Name);
+// Records print every property, and Wolverine logs a failed message with its ToString(): those that carry
+// a password or a token print everything but that.
+
+public sealed record RegisterUser(string Email, string Password, string? Name)
+{
+    public override string ToString() => $"RegisterUser {{ Email = {Email}, Name = {Name} }}";
+}
 
 /// <summary>Answered with a <see cref="UserResult"/>: the user, or <see cref="UserFailure.InvalidCredentials"/>.</summary>
-public sealed record VerifyCredentials(string Email, string Password);
+public sealed record VerifyCredentials(string Email, string Password)
+{
+    public override string ToString() => $"VerifyCredentials {{ Email = {Email} }}";
+}
 
 /// <summary>Answered with a <see cref="UserResult"/>: the user, or <see cref="UserFailure.NotFound"/>.</summary>
 public sealed record GetUser(Guid UserId);
@@ -19,7 +28,10 @@ public sealed record UpdateProfile(Guid UserId, string Name);
 /// Answered with a <see cref="UserResult"/>: the user, <see cref="UserFailure.InvalidCredentials"/> when the
 /// current password is wrong, or <see cref="UserFailure.NotFound"/>.
 /// </summary>
-public sealed record ChangePassword(Guid UserId, string CurrentPassword, string NewPassword);
+public sealed record ChangePassword(Guid UserId, string CurrentPassword, string NewPassword)
+{
+    public override string ToString() => $"ChangePassword {{ UserId = {UserId} }}";
+}
 
 /// <summary>
 /// Sent, not invoked: nobody learns whether the account exists. If it does, Users creates a single-use
@@ -28,7 +40,10 @@ public sealed record ChangePassword(Guid UserId, string CurrentPassword, string 
 public sealed record RequestPasswordReset(string Email);
 
 /// <summary>Answered with a <see cref="UserResult"/>: the user, or <see cref="UserFailure.InvalidToken"/>.</summary>
-public sealed record ResetPassword(string Token, string NewPassword);
+public sealed record ResetPassword(string Token, string NewPassword)
+{
+    public override string ToString() => "ResetPassword { }";
+}
 
 /// <summary>Answered with a <see cref="UserResult"/>: the deleted user, or <see cref="UserFailure.NotFound"/>.</summary>
 public sealed record DeleteUser(Guid UserId);

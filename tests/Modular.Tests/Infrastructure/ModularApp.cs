@@ -22,7 +22,8 @@ public abstract class ModularApp : IAsyncLifetime
     /// <summary>What the gateway's process depends on, as its readiness check names them.</summary>
     public abstract string[] GatewayDependencies { get; }
 
-    protected abstract string DatabaseUrl { get; }
+    /// <summary>The database of the modules (and of Wolverine's tables) in this mode.</summary>
+    public abstract string DatabaseUrl { get; }
 
     public abstract Task InitializeAsync();
 

@@ -13,7 +13,7 @@ public sealed class SingleProcessApp : ModularApp
 
     public override string[] GatewayDependencies => ["started", "postgres", "redis"];
 
-    protected override string DatabaseUrl => TestEnvironment.DatabaseUrl;
+    public override string DatabaseUrl => TestEnvironment.DatabaseUrl;
 
     public override Task<Scrape> ScrapeAsync(Modular.BuildingBlocks.Hosting.Module module) => ScrapeAsync(_host);
 

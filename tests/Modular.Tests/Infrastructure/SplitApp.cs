@@ -17,7 +17,7 @@ public sealed class SplitApp : ModularApp
 
     public override string[] GatewayDependencies => ["started", "redis", "kafka"];
 
-    protected override string DatabaseUrl => TestEnvironment.SplitDatabaseUrl;
+    public override string DatabaseUrl => TestEnvironment.SplitDatabaseUrl;
 
     public override async Task InitializeAsync()
     {

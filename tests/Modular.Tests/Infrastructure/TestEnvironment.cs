@@ -37,6 +37,7 @@ public static class TestEnvironment
 
     public const string AccessSecret = "test-access-secret-0123456789abcdef0123";
     public const string RefreshSecret = "test-refresh-secret-0123456789abcdef012";
+    public const string MessageKey = "test-message-key-0123456789abcdef0123456";
     public const string AdminEmail = "admin@modular.test";
 
     /// <summary>The variables of a single-process host of the test run, with e-mail going to <paramref name="smtpPort"/>.</summary>
@@ -46,6 +47,7 @@ public static class TestEnvironment
         ["REDIS_URL"] = RedisUrl,
         ["JWT_ACCESS_SECRET"] = AccessSecret,
         ["JWT_REFRESH_SECRET"] = RefreshSecret,
+        ["MESSAGE_ENCRYPTION_KEY"] = MessageKey,
         ["SMTP_URL"] = $"smtp://127.0.0.1:{smtpPort}",
         ["MAIL_FROM"] = "Modular Tests <no-reply@modular.test>",
         ["ADMIN_EMAILS"] = AdminEmail,

@@ -83,13 +83,14 @@ public sealed partial class DeliveryTests(DeliveryFixture fixture) : IClassFixtu
         var registered = Registered("rejected");
         Smtp.RejectRecipient(registered.Email);
         var before = await ScrapeAsync();
+        var deadLettersBefore = await DeadLetteredWelcomes();
 
         var tracked = await Host.TrackActivity().DoNotAssertOnExceptionsDetected().Timeout(TimeSpan.FromSeconds(30))
             .ExecuteAndWaitAsync((Func<IMessageContext, Task>)(bus => bus.PublishAsync(registered).AsTask()));
 
         tracked.MovedToErrorQueue.SingleMessage<UserRegistered>().EventId.ShouldBe(registered.EventId);
         Smtp.AttemptsFor(registered.Email).ShouldBe(1);
-        (await DeadLettersFor(registered)).ShouldBe(1);
+        (await DeadLetteredWelcomes() - deadLettersBefore).ShouldBe(1);
         (await Metric("modular_emails_dead_lettered_total", "welcome")).ShouldBeGreaterThanOrEqualTo(1);
 
         // The message-level series too: one failed execution of the event, one dead letter, by message type.
@@ -105,9 +106,10 @@ public sealed partial class DeliveryTests(DeliveryFixture fixture) : IClassFixtu
     {
         var registered = Registered("replayed");
         Smtp.RejectRecipient(registered.Email);
+        var deadLettersBefore = await DeadLetteredWelcomes();
         await Host.TrackActivity().DoNotAssertOnExceptionsDetected().Timeout(TimeSpan.FromSeconds(30))
             .ExecuteAndWaitAsync((Func<IMessageContext, Task>)(bus => bus.PublishAsync(registered).AsTask()));
-        (await DeadLettersFor(registered)).ShouldBe(1);
+        (await DeadLetteredWelcomes() - deadLettersBefore).ShouldBe(1);
         Smtp.AcceptRecipient(registered.Email);
 
         // README: `dotnet Modular.Host.dll storage replay`, with the service's environment.
@@ -122,13 +124,14 @@ public sealed partial class DeliveryTests(DeliveryFixture fixture) : IClassFixtu
     {
         var registered = Registered("exhausted");
         Smtp.FailNextTransactions(4); // the first attempt and all three retries
+        var deadLettersBefore = await DeadLetteredWelcomes();
 
         await Publish(registered);
 
         await Smtp.WaitUntilAsync(s => s.Attempts >= 4, TimeSpan.FromSeconds(60));
         var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (await DeadLettersFor(registered) == 0 && DateTime.UtcNow < deadline) await Task.Delay(200);
-        (await DeadLettersFor(registered)).ShouldBe(1);
+        while (await DeadLetteredWelcomes() == deadLettersBefore && DateTime.UtcNow < deadline) await Task.Delay(200);
+        (await DeadLetteredWelcomes() - deadLettersBefore).ShouldBe(1);
         Smtp.To(registered.Email).ShouldBeEmpty();
     }
 
@@ -155,13 +158,16 @@ public sealed partial class DeliveryTests(DeliveryFixture fixture) : IClassFixtu
 
     private Task Publish(object message) => Host.MessageBus().PublishAsync(message).AsTask();
 
-    private static async Task<long> DeadLettersFor(UserRegistered registered)
+    /// <summary>
+    /// The dead letters of UserRegistered. Bodies are encrypted (docs/adr/0011), so a test counts how many more
+    /// there are than before it acted; the tests of a collection run one at a time.
+    /// </summary>
+    private static async Task<long> DeadLetteredWelcomes()
     {
         await using var connection = await TestDatabase.OpenAsync(DeliveryFixture.DatabaseUrl);
         await using var query = new NpgsqlCommand(
             $"select count(*) from {ModularPersistence.MessageStorageSchema("modular")}.wolverine_dead_letters " +
-            "where message_type like '%UserRegistered' and position(convert_to(@email, 'UTF8') in body) > 0", connection);
-        query.Parameters.AddWithValue("email", registered.Email);
+            "where message_type like '%UserRegistered'", connection);
         return (long)(await query.ExecuteScalarAsync())!;
     }
 

@@ -43,6 +43,31 @@ public abstract class BadInputScenarios(ModularApp app) : Infrastructure.Scenari
         (await Gateway.PostRawAsync(url, body, 400)).ShouldBeProblem(400);
     }
 
+    [Theory]
+    [InlineData("/api/v1/auth/login", """{"email":"\u0000","password":"x"}""", "email")]
+    [InlineData("/api/v1/auth/login", """{"email":"ann\u0000@example.com","password":"a long password"}""", "email")]
+    [InlineData("/api/v1/auth/register", """{"email":"eve@example.com\r\nBcc: all@example.com","password":"a long password"}""", "email")]
+    [InlineData("/api/v1/auth/register", """{"email":"eve@example.com","password":"a long password","name":"Eve\r\nSubject: hi"}""", "name")]
+    [InlineData("/api/v1/auth/register", """{"email":"eve@example.com","password":"a long password","name":"\u202Eevil"}""", "name")]
+    [InlineData("/api/v1/auth/register", """{"email":"eve@example.com","password":"a long password","name":"bell\u0007\u0085"}""", "name")]
+    [InlineData("/api/v1/auth/forgot-password", """{"email":"eve@exa\u0000mple.com"}""", "email")]
+    public async Task control_characters_in_emails_and_names_are_400_problem_naming_the_field(string url, string body, string field)
+    {
+        var problem = (await Gateway.PostRawAsync(url, body, 400)).ShouldBeProblem(400);
+
+        problem.GetProperty("errors").TryGetProperty(field, out _).ShouldBeTrue(problem.ToString());
+    }
+
+    [Fact]
+    public async Task a_control_character_in_a_new_name_is_400_and_changes_nothing()
+    {
+        var session = await App.RegisterAsync("nadia@example.com", "Nadia");
+
+        await Gateway.SendAsync(HttpMethod.Patch, "/api/v1/users/me", session.AccessToken, new { name = "Nadia\n\u0000" }, 400);
+
+        (await Gateway.GetAsync("/api/v1/auth/me", 200, session.AccessToken)).ReadAsText().ShouldContain("\"name\":\"Nadia\"");
+    }
+
     [Fact]
     public async Task an_unknown_route_is_404_problem()
     {

@@ -10,6 +10,27 @@ public abstract class SessionScenarios(ModularApp app) : Infrastructure.Scenario
     private static readonly HttpMethod Post = HttpMethod.Post;
 
     [Fact]
+    public async Task a_second_revocation_after_the_refresh_lifetime_still_ends_the_sessions_opened_since_the_first()
+    {
+        var refreshLifetime = TimeSpan.FromSeconds(1);
+        await using var gateway = await App.StartGatewayAsync(settings => settings["JWT_REFRESH_EXPIRES_IN"] = "1s");
+        var first = await App.RegisterAsync("gene@example.com", gateway: gateway);
+        await gateway.SendAsync(Post, "/api/v1/auth/change-password", first.AccessToken,
+            new { currentPassword = Api.Password, newPassword = "the second passphrase" }, 204);
+        var since = await gateway.LoginAsync("gene@example.com", "the second passphrase");
+
+        // The revocation mark used to live as long as a refresh token: the clock itself is what is tested here.
+        await Task.Delay(refreshLifetime + TimeSpan.FromMilliseconds(500));
+        await gateway.GetAsync("/api/v1/auth/me", 200, since.AccessToken);
+        var changing = await gateway.LoginAsync("gene@example.com", "the second passphrase");
+        await gateway.SendAsync(Post, "/api/v1/auth/change-password", changing.AccessToken,
+            new { currentPassword = "the second passphrase", newPassword = "the third passphrase" }, 204);
+
+        await gateway.GetAsync("/api/v1/auth/me", 401, since.AccessToken);
+        await gateway.GetAsync("/api/v1/auth/me", 200, changing.AccessToken);
+    }
+
+    [Fact]
     public async Task refresh_returns_a_new_pair_and_the_old_refresh_token_is_dead()
     {
         var first = await App.RegisterAsync("rita@example.com");

@@ -281,6 +281,33 @@ public sealed partial class UserRequestsTests(SingleProcessApp app) : Infrastruc
         small.Items.ShouldHaveSingleItem();
     }
 
+    [Fact]
+    public async Task a_hash_made_with_fewer_iterations_is_made_again_at_the_next_login()
+    {
+        var user = (await App.RegisterAsync("olga@example.com")).User;
+        // The framework's default of 100,000 iterations, as hashes of an earlier release were made.
+        var oldHash = new Microsoft.AspNetCore.Identity.PasswordHasher<User>().HashPassword(new User(), Api.Password);
+        await using (var session = Store.LightweightSession())
+        {
+            var stored = (await session.LoadAsync<User>(user.Id))!;
+            stored.PasswordHash = oldHash;
+            session.Store(stored);
+            await session.SaveChangesAsync();
+        }
+        IterationsOf(oldHash).ShouldBe(100_000);
+
+        await ShouldLogInAsync("olga@example.com", Api.Password);
+
+        await using var query = Store.QuerySession();
+        var rehashed = (await query.LoadAsync<User>(user.Id))!.PasswordHash;
+        IterationsOf(rehashed).ShouldBe(Passwords.Iterations);
+        await ShouldLogInAsync("olga@example.com", Api.Password);
+    }
+
+    /// <summary>The iteration count of an ASP.NET Core Identity v3 hash: bytes 5-8, big-endian, after the format and PRF.</summary>
+    private static int IterationsOf(string hash) =>
+        System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(Convert.FromBase64String(hash).AsSpan(5, 4));
+
     private IDocumentStore Store => app.Host.Services.GetRequiredService<IDocumentStore>();
 
     private async Task<(ITrackedSession Tracked, T Result)> InvokeAsync<T>(object request) where T : class

@@ -26,6 +26,6 @@ internal static class UpdateMe
     private sealed class Validator : AbstractValidator<UpdateMeRequest>
     {
         public Validator() => RuleFor(r => r.Name).Must(n => !string.IsNullOrWhiteSpace(n)).WithMessage("The name is required.")
-            .MaximumLength(Register.MaxNameLength);
+            .MaximumLength(Register.MaxNameLength).NoControlCharacters();
     }
 }

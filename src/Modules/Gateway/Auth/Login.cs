@@ -32,7 +32,7 @@ internal static class Login
     {
         public LoginValidator()
         {
-            RuleFor(r => r.Email).NotEmpty().WithMessage("E-mail is required.");
+            RuleFor(r => r.Email).NotEmpty().WithMessage("E-mail is required.").NoControlCharacters().MaximumLength(254);
             RuleFor(r => r.Password).NotEmpty().WithMessage("Password is required.")
                 .MaximumLength(Validation.MaxPasswordLength);
         }

@@ -35,7 +35,7 @@ internal static class Register
         {
             RuleFor(r => r.Email).ValidEmail();
             RuleFor(r => r.Password).ValidNewPassword();
-            RuleFor(r => r.Name).MaximumLength(MaxNameLength);
+            RuleFor(r => r.Name).MaximumLength(MaxNameLength).NoControlCharacters();
         }
     }
 }

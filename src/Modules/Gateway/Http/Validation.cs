@@ -18,7 +18,19 @@ internal static class Validation
 
     public static IRuleBuilderOptions<T, string?> ValidEmail<T>(this IRuleBuilder<T, string?> rule) =>
         rule.NotEmpty().WithMessage("E-mail is required.")
+            .NoControlCharacters()
             .Must(BeAnEmailAddress).WithMessage("E-mail is not a valid address.");
+
+    /// <summary>
+    /// NUL, CR, LF and every other C0 or C1 control, and the bidirectional controls, are refused in what reaches
+    /// PostgreSQL, a header or an e-mail: PostgreSQL rejects NUL (it was a 500), a CR or LF could forge a line of
+    /// an e-mail, a bidi control can make an address or a name read as another.
+    /// </summary>
+    public static IRuleBuilderOptions<T, string?> NoControlCharacters<T>(this IRuleBuilder<T, string?> rule) =>
+        rule.Must(value => value is null || !value.Any(IsControl)).WithMessage("Control characters are not allowed.");
+
+    internal static bool IsControl(char c) =>
+        char.IsControl(c) || c is '\u061C' or '\u200E' or '\u200F' or (>= '\u202A' and <= '\u202E') or (>= '\u2066' and <= '\u2069');
 
     public static IRuleBuilderOptions<T, string?> ValidNewPassword<T>(this IRuleBuilder<T, string?> rule) =>
         rule.NotEmpty().WithMessage("Password is required.")

@@ -12,7 +12,7 @@ namespace Modular.Gateway.Tokens;
 /// gateway:session:{fam}   a session's live refresh token id               TTL refresh lifetime
 /// gateway:revoked:{fam}   a revoked session (logout, reuse detected)      TTL refresh lifetime
 /// gateway:denied:{jti}    a logged-out access token                       TTL its remaining lifetime
-/// gateway:gen:{user}      the user's revocation mark: tokens issued under an older generation are revoked
+/// gateway:gen:{user}      the user's revocation mark: tokens issued under an older generation are revoked   no TTL: it never goes back
 /// gateway:keep:{user}     the one session exempt from the last mark (the one that changed the password)
 /// gateway:user:{user}     the user's body, read along with the access check (see <see cref="UserProfiles"/>)
 /// gateway:rate:{window}   a rate-limit window's count (see <see cref="Http.RateLimits"/>)
@@ -59,9 +59,11 @@ internal sealed class TokenStore(IConnectionMultiplexer redis)
         return 1
         """;
 
+    // The mark never expires: a mark that expired would start again at 1 on the next revocation, and a session
+    // opened after the first revocation would survive the second. One small key per user ever revoked.
     private const string RevokeUserScript = """
         redis.call('INCR', KEYS[1])
-        redis.call('EXPIRE', KEYS[1], ARGV[2])
+        redis.call('PERSIST', KEYS[1])
         if ARGV[1] == '' then redis.call('DEL', KEYS[2]) else redis.call('SET', KEYS[2], ARGV[1], 'EX', ARGV[2]) end
         return 1
         """;
