@@ -6,12 +6,13 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := run
 
-# Development defaults for local runs only; the code itself has none for secrets.
-DEV_ENV := NODE_ENV=development \
-	JWT_ACCESS_SECRET=dev-only-access-secret-0123456789abcdef \
-	JWT_REFRESH_SECRET=dev-only-refresh-secret-0123456789abcdef \
-	MESSAGE_ENCRYPTION_KEY=dev-only-message-key-0123456789abcdef \
-	MAIL_DIR=$(CURDIR)/.data/mail
+# Development defaults for local runs only; the code itself has none for secrets. The operator's environment
+# wins: `JWT_ACCESS_SECRET=... make run` uses that value (outside Development the dev-only ones are refused).
+DEV_ENV := NODE_ENV=$${NODE_ENV:-development} \
+	JWT_ACCESS_SECRET=$${JWT_ACCESS_SECRET:-dev-only-access-secret-0123456789abcdef} \
+	JWT_REFRESH_SECRET=$${JWT_REFRESH_SECRET:-dev-only-refresh-secret-0123456789abcdef} \
+	MESSAGE_ENCRYPTION_KEY=$${MESSAGE_ENCRYPTION_KEY:-dev-only-message-key-0123456789abcdef} \
+	MAIL_DIR=$${MAIL_DIR:-$(CURDIR)/.data/mail}
 
 # Starts (or reuses) the services and exports the URLs they print.
 SERVICES := set -a && eval "$$(bash scripts/services.sh)" && set +a

@@ -41,6 +41,30 @@ public static partial class SettingParsers
             ? bytes
             : throw new FormatException($"must be at least {MinimumSecretBytes} bytes long");
 
+    /// <summary>
+    /// What a key must be outside Development: not a value of the repository's examples (a deployment that forgot
+    /// to change one would accept tokens and read messages anyone can forge), and not guessable by its shape.
+    /// </summary>
+    public static byte[] StrongSecret(string value)
+    {
+        var bytes = Secret(value);
+        var lower = value.ToLowerInvariant();
+        if (PlaceholderMarkers.Any(lower.Contains))
+            throw new FormatException("is a placeholder of an example file, not a key: generate one with `openssl rand -base64 48`");
+        if (EntropyBits(value) < MinimumEntropyBits)
+            throw new FormatException($"has too little entropy (under {MinimumEntropyBits} bits): generate one with `openssl rand -base64 48`");
+        return bytes;
+    }
+
+    private const int MinimumEntropyBits = 128;
+
+    private static readonly string[] PlaceholderMarkers =
+        ["change-me", "changeme", "replace-me", "replace_me", "example", "dev-only", "codegen-only", "placeholder", "your-secret"];
+
+    /// <summary>The value's length times the Shannon entropy of its characters: an upper bound of what a guesser faces.</summary>
+    private static double EntropyBits(string value) =>
+        value.GroupBy(c => c).Sum(g => (double)g.Count() / value.Length * -Math.Log2((double)g.Count() / value.Length)) * value.Length;
+
     public static Uri AbsoluteUrl(string value, params string[] schemes) =>
         Uri.TryCreate(value, UriKind.Absolute, out var uri) && schemes.Contains(uri.Scheme, StringComparer.OrdinalIgnoreCase)
             ? uri

@@ -27,6 +27,16 @@ public sealed class SettingsReader(IConfiguration configuration)
     public T Optional<T>(string name, T fallback, Func<string, T> parse, bool secret = false) =>
         Raw(name, secret) is { } value ? Parse(name, value, parse, secret) : fallback;
 
+    /// <summary>Outside Development, keys must not be the examples' placeholders or of low entropy (<see cref="SettingParsers.StrongSecret"/>).</summary>
+    public bool KeysMustBeStrong { get; init; }
+
+    /// <summary>A key (HMAC or encryption), at least 32 bytes; strong outside Development.</summary>
+    public byte[] RequiredKey(string name) =>
+        Required<byte[]>(name, KeysMustBeStrong ? SettingParsers.StrongSecret : SettingParsers.Secret, secret: true);
+
+    public byte[]? OptionalKey(string name) =>
+        Optional<byte[]?>(name, null, KeysMustBeStrong ? SettingParsers.StrongSecret : SettingParsers.Secret, secret: true);
+
     public string? Optional(string name) => Raw(name, secret: false);
 
     private string? Raw(string name, bool secret)

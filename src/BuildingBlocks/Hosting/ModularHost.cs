@@ -43,7 +43,7 @@ public static class ModularHost
 
         BufferedStdout.Install();
         var builder = WebApplication.CreateBuilder(options);
-        var settings = new SettingsReader(builder.Configuration);
+        var settings = new SettingsReader(builder.Configuration) { KeysMustBeStrong = !builder.Environment.IsDevelopment() };
         settings.Optional("NODE_ENV", "", EnvironmentName); // recorded among the variables this process reads
         return (builder, settings);
     }

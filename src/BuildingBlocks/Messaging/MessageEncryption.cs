@@ -20,10 +20,8 @@ public static class MessageEncryption
     /// <summary>The keys, by id; the first is the one new messages are written under.</summary>
     public static IKeyProvider Read(SettingsReader settings)
     {
-        var current = Derive(settings.Required(KeyVariable, SettingParsers.Secret, secret: true));
-        var previous = settings.Optional<byte[]?>(PreviousKeyVariable, null, SettingParsers.Secret, secret: true) is { } bytes
-            ? Derive(bytes)
-            : null;
+        var current = Derive(settings.RequiredKey(KeyVariable));
+        var previous = settings.OptionalKey(PreviousKeyVariable) is { } bytes ? Derive(bytes) : null;
         var keys = new Dictionary<string, byte[]> { [KeyId(current)] = current };
         if (previous is not null) keys.TryAdd(KeyId(previous), previous);
         return new InMemoryKeyProvider(KeyId(current), keys);

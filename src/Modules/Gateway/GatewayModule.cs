@@ -28,8 +28,19 @@ public static class GatewayModule
         var services = opts.Services;
 
         services.AddSingleton(gateway.Jwt);
+        services.Configure<Microsoft.AspNetCore.Builder.ForwardedHeadersOptions>(forwarded =>
+        {
+            // Only the configured proxies are believed (none by default, not even loopback): anyone else could
+            // name any client in the header and get a fresh rate-limit bucket with each request.
+            forwarded.ForwardedHeaders = Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedFor;
+            forwarded.KnownIPNetworks.Clear();
+            forwarded.KnownProxies.Clear();
+            foreach (var network in gateway.TrustedProxies) forwarded.KnownIPNetworks.Add(network);
+            forwarded.ForwardLimit = null; // walk back over every trusted hop to the first address that is not one
+        });
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(gateway.Redis));
+        services.AddSingleton<SecurityEvents>();
         services.AddSingleton<TokenStore>();
         services.AddSingleton<TokenIssuer>();
         services.AddSingleton<RequestGate>();
@@ -60,6 +71,7 @@ public static class GatewayModule
     /// <summary>The HTTP API of spec section 3.</summary>
     public static WebApplication MapGateway(this WebApplication app)
     {
+        app.UseForwardedHeaders();
         app.UseRedisAvailability();
         app.UseBodyLimit();
         app.UseAuthentication();
@@ -81,7 +93,7 @@ public static class GatewayModule
             .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status401Unauthorized);
         auth.MapGet("/me", Me.Handle).RequireAuthorization().WithMetadata(UserProfiles.ReadsOwnProfile.Instance)
             .Produces<UserDetails>().ProducesProblem(StatusCodes.Status401Unauthorized);
-        auth.MapPost("/change-password", ChangePasswordEndpoint.Handle).CostsAPasswordHash().RequireAuthorization()
+        auth.MapPost("/change-password", ChangePasswordEndpoint.Handle).CostsAPasswordHash().LimitedLikeAuth().RequireAuthorization()
             .Produces(StatusCodes.Status204NoContent).ProducesValidationProblem().ProducesProblem(StatusCodes.Status401Unauthorized);
         auth.MapPost("/forgot-password", ForgotPassword.Handle).LimitedLikeAuth()
             .Produces(StatusCodes.Status202Accepted).ProducesValidationProblem();
@@ -91,8 +103,8 @@ public static class GatewayModule
         var users = app.MapGroup("/api/v1/users").WithTags("Users").RequireAuthorization();
         users.MapPatch("/me", UpdateMe.Handle)
             .Produces<UserDetails>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status401Unauthorized);
-        users.MapDelete("/me", DeleteMe.Handle)
-            .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status401Unauthorized);
+        users.MapDelete("/me", DeleteMe.Handle).CostsAPasswordHash().LimitedLikeAuth()
+            .Produces(StatusCodes.Status204NoContent).ProducesValidationProblem().ProducesProblem(StatusCodes.Status401Unauthorized);
         users.MapGet("/", ListAccounts.Handle).RequireAuthorization(AdminPolicy)
             .Produces<UserPage>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden);
         users.MapGet("/{id}", GetAccount.Handle).WithMetadata(UserProfiles.ReadsOwnProfile.Instance)

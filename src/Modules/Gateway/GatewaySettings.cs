@@ -5,13 +5,15 @@ using StackExchange.Redis;
 namespace Modular.Gateway;
 
 /// <summary>The gateway's variables of spec section 2.</summary>
-internal sealed record GatewaySettings(ConfigurationOptions Redis, JwtSettings Jwt, ThrottleSettings Throttle)
+/// <param name="TrustedProxies"><c>TRUSTED_PROXIES</c>: the networks whose <c>X-Forwarded-For</c> names the client (the Ingress).</param>
+internal sealed record GatewaySettings(ConfigurationOptions Redis, JwtSettings Jwt, ThrottleSettings Throttle,
+    IReadOnlyList<System.Net.IPNetwork> TrustedProxies)
 {
     public static GatewaySettings Read(SettingsReader settings)
     {
         var redis = settings.Required("REDIS_URL", ParseRedisUrl, secret: true);
-        var accessSecret = settings.Required("JWT_ACCESS_SECRET", SettingParsers.Secret, secret: true);
-        var refreshSecret = settings.Required("JWT_REFRESH_SECRET", SettingParsers.Secret, secret: true);
+        var accessSecret = settings.RequiredKey("JWT_ACCESS_SECRET");
+        var refreshSecret = settings.RequiredKey("JWT_REFRESH_SECRET");
         if (accessSecret.AsSpan().SequenceEqual(refreshSecret))
             throw new InvalidSettingException("JWT_REFRESH_SECRET", "must differ from JWT_ACCESS_SECRET");
 
@@ -19,13 +21,22 @@ internal sealed record GatewaySettings(ConfigurationOptions Redis, JwtSettings J
             accessSecret,
             refreshSecret,
             settings.Optional("JWT_EXPIRES_IN", TimeSpan.FromMinutes(15), SettingParsers.Duration),
-            settings.Optional("JWT_REFRESH_EXPIRES_IN", TimeSpan.FromDays(7), SettingParsers.Duration));
+            settings.Optional("JWT_REFRESH_EXPIRES_IN", TimeSpan.FromDays(7), SettingParsers.Duration),
+            settings.Optional("SESSION_MAX_LIFETIME", TimeSpan.FromDays(30), SettingParsers.Duration));
         var throttle = new ThrottleSettings(
             settings.Optional("THROTTLE_LIMIT", 100, SettingParsers.PositiveInt),
             settings.Optional("THROTTLE_TTL", TimeSpan.FromSeconds(60), SettingParsers.Duration),
             settings.Optional("AUTH_THROTTLE_LIMIT", 10, SettingParsers.PositiveInt));
-        return new GatewaySettings(redis, jwt, throttle);
+        var proxies = settings.Optional("TRUSTED_PROXIES", [], ParseNetworks);
+        return new GatewaySettings(redis, jwt, throttle, proxies);
     }
+
+    /// <summary>A comma list of CIDR networks or single addresses: <c>10.0.0.0/8,192.168.1.10</c>.</summary>
+    internal static IReadOnlyList<System.Net.IPNetwork> ParseNetworks(string value) =>
+        value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(entry =>
+            System.Net.IPNetwork.TryParse(entry, out var network) ? network
+            : System.Net.IPAddress.TryParse(entry, out var address) ? new System.Net.IPNetwork(address, address.GetAddressBytes().Length * 8)
+            : throw new FormatException($"must be a comma list of networks such as 10.0.0.0/8; '{entry}' is not one")).ToArray();
 
     /// <summary><c>redis://[user:pass@]host:port[/db]</c>; <c>rediss://</c> for TLS.</summary>
     internal static ConfigurationOptions ParseRedisUrl(string value)
@@ -64,7 +75,9 @@ internal sealed record GatewaySettings(ConfigurationOptions Redis, JwtSettings J
 
 /// <param name="AccessSecret">HMAC key of access tokens (<c>JWT_ACCESS_SECRET</c>).</param>
 /// <param name="RefreshSecret">HMAC key of refresh tokens (<c>JWT_REFRESH_SECRET</c>), never the same.</param>
-internal sealed record JwtSettings(byte[] AccessSecret, byte[] RefreshSecret, TimeSpan AccessLifetime, TimeSpan RefreshLifetime)
+/// <param name="SessionMaxLifetime">How long a session lasts from its login however often it is refreshed (<c>SESSION_MAX_LIFETIME</c>).</param>
+internal sealed record JwtSettings(byte[] AccessSecret, byte[] RefreshSecret, TimeSpan AccessLifetime, TimeSpan RefreshLifetime,
+    TimeSpan SessionMaxLifetime)
 {
     public const string Issuer = "modular-gateway";
     public const string Audience = "modular-api";

@@ -46,7 +46,11 @@ public sealed record ResetPassword(string Token, string NewPassword)
 }
 
 /// <summary>Answered with a <see cref="UserResult"/>: the deleted user, or <see cref="UserFailure.NotFound"/>.</summary>
-public sealed record DeleteUser(Guid UserId);
+/// <summary>Deletes the account; only with its current password (the owner's proof, as for a password change).</summary>
+public sealed record DeleteUser(Guid UserId, string CurrentPassword)
+{
+    public override string ToString() => $"DeleteUser {{ UserId = {UserId} }}";
+}
 
 /// <summary>Answered with a <see cref="UserPage"/>, ordered by creation time. Page is 1-based.</summary>
 public sealed record ListUsers(int Page, int PageSize);

@@ -7,10 +7,14 @@ namespace Modular.Users;
 public static class DeleteUserHandler
 {
     // A hard delete: the e-mail is free to register again, and nothing of the account stays behind.
-    public static async Task<(UserResult, UserDeleted?)> Handle(DeleteUser command, IDocumentSession session, CancellationToken ct)
+    public static async Task<(UserResult, UserDeleted?)> Handle(DeleteUser command, IDocumentSession session, Passwords passwords, CancellationToken ct)
     {
         if (await session.LoadAsync<User>(command.UserId, ct) is not { } user)
             return (UserResult.Failed(UserFailure.NotFound), null);
+
+        // A stolen access token alone must not be enough to destroy the account.
+        if (!passwords.Verify(user, command.CurrentPassword, out _))
+            return (UserResult.Failed(UserFailure.InvalidCredentials), null);
 
         session.Delete(user);
         session.DeleteWhere<PasswordResetToken>(t => t.UserId == user.Id);

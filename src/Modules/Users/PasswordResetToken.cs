@@ -14,6 +14,9 @@ public sealed class PasswordResetToken
 {
     public static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(30);
 
+    /// <summary>At most one reset e-mail per account in this time: forgot-password cannot be used to flood a mailbox.</summary>
+    public static readonly TimeSpan ResendInterval = TimeSpan.FromMinutes(5);
+
     public string Id { get; set; } = "";
     public Guid UserId { get; set; }
     public DateTimeOffset CreatedAt { get; set; }

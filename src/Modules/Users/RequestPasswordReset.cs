@@ -25,6 +25,15 @@ public static class RequestPasswordResetHandler
         }
 
         var now = DateTimeOffset.UtcNow;
+        var recently = now - PasswordResetToken.ResendInterval;
+        if (await session.Query<PasswordResetToken>().AnyAsync(t => t.UserId == user.Id && t.UsedAt == null && t.CreatedAt > recently, ct))
+        {
+            // The gateway has answered 202 all the same: the last e-mail's link still works.
+            logger.LogInformation("Password reset requested again within {Minutes} minutes; no new e-mail",
+                PasswordResetToken.ResendInterval.TotalMinutes);
+            return null;
+        }
+
         var reset = new PasswordResetToken { Id = hash, UserId = user.Id, CreatedAt = now, ExpiresAt = now + PasswordResetToken.Lifetime };
         // Only the latest e-mail's link works.
         session.DeleteWhere<PasswordResetToken>(t => t.UserId == user.Id);

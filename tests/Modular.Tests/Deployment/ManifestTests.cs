@@ -71,8 +71,10 @@ public sealed class ManifestTests
 
         var ingress = Manifests.Kubernetes("gateway/ingress.yaml", "Ingress");
         ingress.Map("spec").Text("ingressClassName").ShouldBe("nginx");
-        var backend = ((Dictionary<object, object>)((Dictionary<object, object>)ingress.Map("spec").List("rules").Single())
-            .Map("http").List("paths").Single()).Map("backend").Map("service");
+        var path = (Dictionary<object, object>)((Dictionary<object, object>)ingress.Map("spec").List("rules").Single())
+            .Map("http").List("paths").Single();
+        path.Text("path").ShouldBe("/api"); // not /metrics, not /health/ready
+        var backend = path.Map("backend").Map("service");
         backend.Text("name").ShouldBe(service.Map("metadata").Text("name"));
 
         var hpa = Manifests.Kubernetes("gateway/hpa.yaml", "HorizontalPodAutoscaler");
@@ -144,7 +146,9 @@ public sealed class ManifestTests
             ignoreOrder: true);
         services.Map("gateway").List("ports").Select(p => p.ToString()).ShouldContain("3000:3000");
         services.Map("postgres").List("ports").Select(p => p.ToString()).ShouldContain("5432:5432");
-        services.Map("redis").List("ports").Select(p => p.ToString()).ShouldContain("6379:6379");
+        // Redis holds the token state: no port on the host, and an append-only file so a restart keeps revocations.
+        services.Map("redis").ContainsKey("ports").ShouldBeFalse();
+        services.Map("redis").List("command").Select(p => p.ToString()).ShouldContain("--appendonly");
         services.Map("zookeeper").List("ports").Select(p => p.ToString()).ShouldContain("2181:2181");
         services.Map("kafka").List("ports").Select(p => p.ToString()).ShouldContain("9092:9092");
         // The seed's KAFKA_BROKERS: the broker's internal listener.

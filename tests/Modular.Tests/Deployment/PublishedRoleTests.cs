@@ -37,6 +37,10 @@ public sealed partial class PublishedRoleTests
                      // while it joins its group holds the group's partitions from the tests after this one.
                      ["KAFKA_SESSION_TIMEOUT"] = "6s",
                      ["KAFKA_FETCH_WAIT_MAX"] = "10ms",
+                     // The examples' keys are placeholders, which Production refuses (StartupValidationTests).
+                     ["JWT_ACCESS_SECRET"] = TestEnvironment.AccessSecret,
+                     ["JWT_REFRESH_SECRET"] = TestEnvironment.RefreshSecret,
+                     ["MESSAGE_ENCRYPTION_KEY"] = TestEnvironment.MessageKey,
                  })
             if (environment.ContainsKey(name)) environment[name] = local;
 

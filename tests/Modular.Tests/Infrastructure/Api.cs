@@ -33,7 +33,8 @@ public static class Api
             switch (method.Method)
             {
                 case "GET": s.Get.Url(url); break;
-                case "DELETE": s.Delete.Url(url); break;
+                case "DELETE" when body is null: s.Delete.Url(url); break;
+                case "DELETE": s.Delete.Json(body).ToUrl(url); break;
                 case "PATCH": s.Patch.Json(body ?? new { }).ToUrl(url); break;
                 default: s.Post.Json(body ?? new { }).ToUrl(url); break;
             }

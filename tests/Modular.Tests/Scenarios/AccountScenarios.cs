@@ -33,7 +33,7 @@ public abstract class AccountScenarios(ModularApp app) : Infrastructure.Scenario
     {
         var session = await App.RegisterAsync("fay@example.com", "Fay");
 
-        await Gateway.SendAsync(HttpMethod.Delete, "/api/v1/users/me", session.AccessToken, null, 204);
+        await Gateway.SendAsync(HttpMethod.Delete, "/api/v1/users/me", session.AccessToken, new { currentPassword = Api.Password }, 204);
 
         await Gateway.GetAsync("/api/v1/auth/me", 401, session.AccessToken);
         await Gateway.RefreshAsync(session.RefreshToken, 401);
@@ -42,6 +42,19 @@ public abstract class AccountScenarios(ModularApp app) : Infrastructure.Scenario
         var again = await Gateway.PostJsonAsync("/api/v1/auth/register", new { email = "fay@example.com", password = Api.Password }, 201);
         (await again.ReadAsJsonAsync<Modular.Gateway.Tokens.TokenPair>())!.User.Id.ShouldNotBe(session.User.Id);
         await App.Mail.WaitUntilAsync(_ => App.Mail.To("fay@example.com").Count == 3);
+    }
+
+    [Fact]
+    public async Task deleting_the_account_needs_its_current_password()
+    {
+        var session = await App.RegisterAsync("gus@example.com");
+
+        await Gateway.SendAsync(HttpMethod.Delete, "/api/v1/users/me", session.AccessToken, new { }, 400);
+        (await Gateway.SendAsync(HttpMethod.Delete, "/api/v1/users/me", session.AccessToken, new { currentPassword = "not my password" }, 400))
+            .ShouldBeProblem(400).GetProperty("errors").TryGetProperty("currentPassword", out _).ShouldBeTrue();
+
+        await Gateway.GetAsync("/api/v1/auth/me", 200, session.AccessToken);
+        await Gateway.LoginAsync("gus@example.com");
     }
 
     [Fact]

@@ -58,7 +58,7 @@ public abstract class ReadModelScenarios(ModularApp app) : Infrastructure.Scenar
         var pair = await App.RegisterAsync("deleted.reader@example.com");
         foreach (var gateway in App.Gateways) await MeAsync(gateway, pair.AccessToken);
 
-        await Gateway.SendAsync(HttpMethod.Delete, "/api/v1/users/me", pair.AccessToken, null, 204);
+        await Gateway.SendAsync(HttpMethod.Delete, "/api/v1/users/me", pair.AccessToken, new { currentPassword = Api.Password }, 204);
 
         foreach (var gateway in App.Gateways)
         {

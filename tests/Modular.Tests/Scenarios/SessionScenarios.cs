@@ -31,6 +31,51 @@ public abstract class SessionScenarios(ModularApp app) : Infrastructure.Scenario
     }
 
     [Fact]
+    public async Task refreshing_never_extends_a_session_beyond_its_maximum_lifetime()
+    {
+        await using var gateway = await App.StartGatewayAsync(settings =>
+        {
+            settings["JWT_EXPIRES_IN"] = "2h";
+            settings["SESSION_MAX_LIFETIME"] = "1h";
+        });
+        var login = await App.RegisterAsync("maxine@example.com", gateway: gateway);
+        var started = Claims(login.RefreshToken).IssuedAt;
+
+        var refreshed = (await (await gateway.RefreshAsync(login.RefreshToken, 200)).ReadAsJsonAsync<TokenPair>())!;
+        var again = (await (await gateway.RefreshAsync(refreshed.RefreshToken, 200)).ReadAsJsonAsync<TokenPair>())!;
+
+        foreach (var pair in new[] { login, refreshed, again })
+        {
+            // Seven days of refresh lifetime and two hours of access lifetime, cut to the hour the session has.
+            Claims(pair.RefreshToken).ValidTo.ShouldBe(started.AddHours(1), TimeSpan.FromSeconds(2));
+            Claims(pair.AccessToken).ValidTo.ShouldBeLessThanOrEqualTo(started.AddHours(1).AddSeconds(2));
+            pair.ExpiresIn.ShouldBeLessThanOrEqualTo(3600);
+        }
+    }
+
+    private static Microsoft.IdentityModel.JsonWebTokens.JsonWebToken Claims(string token) => new(token);
+
+    [Fact]
+    public async Task a_reused_refresh_token_a_failed_login_and_revocations_are_counted_as_security_events()
+    {
+        var before = await App.ScrapeAsync(Modular.BuildingBlocks.Hosting.Module.Gateway);
+        var first = await App.RegisterAsync("sec@example.com");
+        await Gateway.RefreshAsync(first.RefreshToken, 200);
+
+        await Gateway.RefreshAsync(first.RefreshToken, 401); // rotated already: reuse
+        await Gateway.PostJsonAsync("/api/v1/auth/login", new { email = "sec@example.com", password = "not the password" }, 401);
+        var other = await Gateway.LoginAsync("sec@example.com");
+        await Gateway.SendAsync(Post, "/api/v1/auth/logout", other.AccessToken, null, 204);
+
+        var after = await App.ScrapeAsync(Modular.BuildingBlocks.Hosting.Module.Gateway);
+        double Delta(string kind) =>
+            after.Sum("modular_security_events_total", ("kind", kind)) - before.Sum("modular_security_events_total", ("kind", kind));
+        Delta("refresh_token_reused").ShouldBe(1);
+        Delta("login_failed").ShouldBe(1);
+        Delta("session_ended").ShouldBe(1);
+    }
+
+    [Fact]
     public async Task refresh_returns_a_new_pair_and_the_old_refresh_token_is_dead()
     {
         var first = await App.RegisterAsync("rita@example.com");

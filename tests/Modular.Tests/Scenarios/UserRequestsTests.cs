@@ -138,10 +138,32 @@ public sealed partial class UserRequestsTests(SingleProcessApp app) : Infrastruc
     }
 
     [Fact]
+    public async Task a_second_reset_request_within_five_minutes_sends_nothing_and_the_first_link_still_works()
+    {
+        await App.RegisterAsync("rosa@example.com");
+        var first = (await SendAsync(new RequestPasswordReset("rosa@example.com"))).Executed.SingleMessage<PasswordResetRequested>();
+
+        var again = await SendAsync(new RequestPasswordReset("rosa@example.com"));
+
+        again.FindEnvelopesWithMessageType<PasswordResetRequested>().ShouldBeEmpty();
+        (await InvokeAsync<UserResult>(new ResetPassword(first.Token, NewPassword))).Result.Failure.ShouldBeNull();
+    }
+
+    private async Task BackDateResetTokenAsync(string token, TimeSpan by)
+    {
+        await using var session = Store.LightweightSession();
+        var stored = (await session.LoadAsync<PasswordResetToken>(PasswordResetToken.HashOf(token)))!;
+        stored.CreatedAt -= by;
+        session.Store(stored);
+        await session.SaveChangesAsync();
+    }
+
+    [Fact]
     public async Task a_new_reset_request_replaces_the_older_unused_token()
     {
         await App.RegisterAsync("nina@example.com");
         var first = (await SendAsync(new RequestPasswordReset("nina@example.com"))).Executed.SingleMessage<PasswordResetRequested>();
+        await BackDateResetTokenAsync(first.Token, PasswordResetToken.ResendInterval);
         var second = (await SendAsync(new RequestPasswordReset("nina@example.com"))).Executed.SingleMessage<PasswordResetRequested>();
 
         second.Token.ShouldNotBe(first.Token);
@@ -217,7 +239,7 @@ public sealed partial class UserRequestsTests(SingleProcessApp app) : Infrastruc
         await SendAsync(new RequestPasswordReset("gina@example.com"));
         App.Mail.Clear();
 
-        var (tracked, result) = await InvokeAsync<UserResult>(new DeleteUser(user.Id));
+        var (tracked, result) = await InvokeAsync<UserResult>(new DeleteUser(user.Id, Api.Password));
 
         (result.User!.Id, result.User.Email).ShouldBe((user.Id, user.Email));
         var deleted = tracked.Executed.MessagesOf<UserDeleted>().Distinct().Single();
@@ -227,7 +249,7 @@ public sealed partial class UserRequestsTests(SingleProcessApp app) : Infrastruc
         goodbye.Subject.ShouldContain("deleted");
         App.Mail.To("gina@example.com").ShouldHaveSingleItem();
         (await InvokeAsync<UserResult>(new GetUser(user.Id))).Result.ShouldBe(UserResult.Failed(UserFailure.NotFound));
-        (await InvokeAsync<UserResult>(new DeleteUser(user.Id))).Result.ShouldBe(UserResult.Failed(UserFailure.NotFound));
+        (await InvokeAsync<UserResult>(new DeleteUser(user.Id, Api.Password))).Result.ShouldBe(UserResult.Failed(UserFailure.NotFound));
         await ShouldNotLogInAsync("gina@example.com", Api.Password);
         await using (var session = Store.QuerySession())
             (await session.Query<PasswordResetToken>().CountAsync()).ShouldBe(0);
@@ -240,7 +262,7 @@ public sealed partial class UserRequestsTests(SingleProcessApp app) : Infrastruc
     [Fact]
     public async Task delete_of_an_unknown_user_is_NotFound_and_publishes_nothing()
     {
-        var (tracked, result) = await InvokeAsync<UserResult>(new DeleteUser(Guid.NewGuid()));
+        var (tracked, result) = await InvokeAsync<UserResult>(new DeleteUser(Guid.NewGuid(), Api.Password));
 
         result.ShouldBe(UserResult.Failed(UserFailure.NotFound));
         tracked.FindEnvelopesWithMessageType<UserDeleted>().ShouldBeEmpty();

@@ -1,20 +1,39 @@
 using System.Security.Claims;
+using FluentValidation;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.ModelBinding;
 using Modular.Gateway.Http;
 using Modular.Users.Contracts;
 using Wolverine;
 
 namespace Modular.Gateway.Accounts;
 
+public sealed record DeleteMeRequest(string? CurrentPassword);
+
 internal static class DeleteMe
 {
-    public static async Task<IResult> Handle(ClaimsPrincipal principal, IMessageBus bus, UserProfiles profiles, CancellationToken ct)
+    private static readonly Validator Rules = new();
+
+    // DELETE bodies are not inferred; an empty JSON body gets the same 400 as one without the password.
+    public static async Task<IResult> Handle(
+        [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] DeleteMeRequest? request, ClaimsPrincipal principal, IMessageBus bus, UserProfiles profiles,
+        CancellationToken ct)
     {
+        if (Rules.Validate(request ?? new DeleteMeRequest(null)) is { IsValid: false } invalid) return invalid.ToProblem();
+
         var userId = principal.Session().UserId;
-        var result = await bus.InvokeAsync<UserResult>(new DeleteUser(userId), ct);
+        var result = await bus.InvokeAsync<UserResult>(new DeleteUser(userId, request!.CurrentPassword!), ct);
+        if (result.Failure == UserFailure.InvalidCredentials) return Problems.Invalid("currentPassword", "The current password is wrong.");
         if (result.User is null) return Problems.AccountGone();
 
         await profiles.DeletedAsync(userId);
         return TypedResults.NoContent();
+    }
+
+    private sealed class Validator : AbstractValidator<DeleteMeRequest>
+    {
+        public Validator() => RuleFor(r => r.CurrentPassword).NotEmpty().WithMessage("The current password is required.")
+            .MaximumLength(Validation.MaxPasswordLength);
     }
 }

@@ -14,15 +14,19 @@ internal static class Login
 {
     private static readonly LoginValidator Validator = new();
 
-    public static async Task<IResult> Handle(LoginRequest request, IMessageBus bus, TokenIssuer tokens, UserProfiles profiles, CancellationToken ct)
+    public static async Task<IResult> Handle(LoginRequest request, IMessageBus bus, TokenIssuer tokens, UserProfiles profiles,
+        SecurityEvents security, CancellationToken ct)
     {
         if (Validator.Validate(request) is { IsValid: false } invalid) return invalid.ToProblem();
 
         var result = await bus.InvokeAsync<UserResult>(new VerifyCredentials(request.Email!, request.Password!), ct);
         // The same answer whether the e-mail is unknown or the password wrong.
         if (result.User is null)
+        {
+            security.FailedLogin(request.Email!.Trim());
             return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Invalid credentials",
                 detail: "The e-mail or the password is wrong.");
+        }
 
         await profiles.StoreAsync(result.User);
         return TypedResults.Ok(await tokens.OpenSessionAsync(result.User));

@@ -28,13 +28,13 @@ internal static class Logout
         }
 
         var session = principal.Session();
-        await store.EndSessionAsync(session.Family, session.TokenId, session.ExpiresAt - clock.GetUtcNow(), settings.RefreshLifetime);
+        await store.EndSessionAsync(session.UserId, session.Family, session.TokenId, session.ExpiresAt - clock.GetUtcNow(), settings.RefreshLifetime);
 
         if (request?.RefreshToken is { Length: > 0 } refreshToken
             && await tokens.ReadRefreshTokenAsync(refreshToken) is { } other
             && other.UserId == session.UserId && other.Family != session.Family)
         {
-            await store.EndSessionAsync(other.Family, null, TimeSpan.Zero, settings.RefreshLifetime);
+            await store.EndSessionAsync(session.UserId, other.Family, null, TimeSpan.Zero, settings.RefreshLifetime);
         }
         return TypedResults.NoContent();
     }

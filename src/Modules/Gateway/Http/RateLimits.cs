@@ -16,7 +16,8 @@ public interface IEmailRequest
 
 /// <param name="Limit"><c>THROTTLE_LIMIT</c>: requests per client IP per window on the API.</param>
 /// <param name="Window"><c>THROTTLE_TTL</c>: the window.</param>
-/// <param name="AuthLimit"><c>AUTH_THROTTLE_LIMIT</c>: login, register and forgot-password requests per IP and per e-mail per window.</param>
+/// <param name="AuthLimit"><c>AUTH_THROTTLE_LIMIT</c>: login, register, forgot-password, change-password and account-delete
+/// requests per IP and per account (its e-mail, or the signed-in user) per window.</param>
 internal sealed record ThrottleSettings(int Limit, TimeSpan Window, int AuthLimit);
 
 /// <summary>
@@ -51,19 +52,25 @@ internal static class RateLimits
         """;
 
     public static RouteHandlerBuilder LimitedLikeAuth(this RouteHandlerBuilder endpoint) =>
-        endpoint.WithMetadata(AuthLimited.Instance).AddEndpointFilter(LimitPerEmail);
+        endpoint.WithMetadata(AuthLimited.Instance).AddEndpointFilter(LimitPerAccount);
 
     public static RedisKey Key(string kind, string id) => $"gateway:rate:{kind}:{id}";
 
-    /// <summary>Counts login, register and forgot-password per e-mail address too, whatever IP they come from.</summary>
-    private static async ValueTask<object?> LimitPerEmail(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    /// <summary>
+    /// Counts the request per account too, whatever IP it comes from: the e-mail it names (login, register,
+    /// forgot-password), or the signed-in user (change-password, account delete: each a guess at the password).
+    /// </summary>
+    private static async ValueTask<object?> LimitPerAccount(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
-        if (context.Arguments.OfType<IEmailRequest>().FirstOrDefault()?.Email is { Length: > 0 } email)
+        var account = context.Arguments.OfType<IEmailRequest>().FirstOrDefault()?.Email is { Length: > 0 } email
+            ? Key("auth-email", Emails.Normalize(email))
+            : context.HttpContext.User.FindFirst("sub")?.Value is { } userId ? Key("auth-user", userId) : default(RedisKey?);
+        if (account is { } key)
         {
             var services = context.HttpContext.RequestServices;
             var throttle = services.GetRequiredService<ThrottleSettings>();
             var retryAfter = (long)await services.GetRequiredService<IConnectionMultiplexer>().GetDatabase().ScriptEvaluateAsync(WindowScript,
-                [Key("auth-email", Emails.Normalize(email))], [throttle.AuthLimit, Tokens.TokenStore.Seconds(throttle.Window)]);
+                [key], [throttle.AuthLimit, Tokens.TokenStore.Seconds(throttle.Window)]);
             if (retryAfter >= 0)
             {
                 await WriteTooManyRequestsAsync(context.HttpContext, throttle.AuthLimit, retryAfter);
@@ -94,7 +101,24 @@ internal static class RateLimits
         });
     }
 
-    public static string ClientIp(HttpContext context) => context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+    /// <summary>
+    /// The client's rate-limit bucket: its IPv4 address, or its IPv6 /64. One IPv6 client holds a whole /64
+    /// (privacy addresses change often), so a bucket per address would give it 2^64 allowances.
+    /// </summary>
+    public static string ClientIp(HttpContext context) => context.Connection.RemoteIpAddress switch
+    {
+        null => "unknown",
+        { IsIPv4MappedToIPv6: true } mapped => mapped.MapToIPv4().ToString(),
+        { AddressFamily: System.Net.Sockets.AddressFamily.InterNetworkV6 } v6 => Prefix64(v6),
+        var v4 => v4.ToString(),
+    };
+
+    private static string Prefix64(System.Net.IPAddress address)
+    {
+        var bytes = address.GetAddressBytes();
+        Array.Clear(bytes, 8, 8);
+        return new System.Net.IPAddress(bytes) + "/64";
+    }
 }
 
 /// <summary>

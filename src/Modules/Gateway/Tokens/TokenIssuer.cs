@@ -18,6 +18,8 @@ internal sealed class TokenIssuer(JwtSettings settings, TokenStore store, TimePr
     public const string FamilyClaim = "fam";
     public const string GenerationClaim = "gen";
     public const string RoleClaim = "role";
+    /// <summary>When the session began (its login), in Unix seconds: no token of the session outlives it by more than the maximum.</summary>
+    public const string SessionStartClaim = "sst";
 
     private static readonly JsonWebTokenHandler Handler = new() { SetDefaultTimesOnTokenCreation = false, MapInboundClaims = false };
 
@@ -27,12 +29,12 @@ internal sealed class TokenIssuer(JwtSettings settings, TokenStore store, TimePr
         var family = NewId();
         var refreshId = NewId();
         var generation = await store.OpenSessionAsync(user.Id, family, refreshId, settings.RefreshLifetime);
-        return Pair(user, family, refreshId, generation);
+        return Pair(user, family, refreshId, generation, clock.GetUtcNow());
     }
 
     /// <summary>The next pair of a session whose refresh token <paramref name="presented"/> was just rotated.</summary>
     public TokenPair NextPair(UserDetails user, SessionClaims presented, string newRefreshId, long generation) =>
-        Pair(user, presented.Family, newRefreshId, generation);
+        Pair(user, presented.Family, newRefreshId, generation, presented.SessionStartedAt);
 
     /// <summary>Reads a refresh token: signed with the refresh key, of the refresh type, unexpired. Null otherwise.</summary>
     public async Task<SessionClaims?> ReadRefreshTokenAsync(string token)
@@ -45,11 +47,14 @@ internal sealed class TokenIssuer(JwtSettings settings, TokenStore store, TimePr
 
     public static string NewId() => Guid.NewGuid().ToString("N");
 
-    private TokenPair Pair(UserDetails user, string family, string refreshId, long generation)
+    private TokenPair Pair(UserDetails user, string family, string refreshId, long generation, DateTimeOffset sessionStartedAt)
     {
         var now = clock.GetUtcNow();
         var gen = generation.ToString(CultureInfo.InvariantCulture);
-        var access = Create(settings.AccessSecret, AccessTokenType, now, settings.AccessLifetime,
+        // A refresh renews the tokens, not the session: nothing outlives the session's maximum lifetime.
+        var sessionEnds = sessionStartedAt + settings.SessionMaxLifetime;
+        var sst = sessionStartedAt.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+        var access = Create(settings.AccessSecret, AccessTokenType, now, Until(now, settings.AccessLifetime, sessionEnds),
         [
             new Claim(JwtRegisteredClaimNames.Sub, user.Id.ToString()),
             new Claim(JwtRegisteredClaimNames.Email, user.Email),
@@ -58,15 +63,19 @@ internal sealed class TokenIssuer(JwtSettings settings, TokenStore store, TimePr
             new Claim(GenerationClaim, gen, ClaimValueTypes.Integer64),
             .. user.Roles.Select(role => new Claim(RoleClaim, role)),
         ]);
-        var refresh = Create(settings.RefreshSecret, RefreshTokenType, now, settings.RefreshLifetime,
+        var refresh = Create(settings.RefreshSecret, RefreshTokenType, now, Until(now, settings.RefreshLifetime, sessionEnds),
         [
             new Claim(JwtRegisteredClaimNames.Sub, user.Id.ToString()),
             new Claim(JwtRegisteredClaimNames.Jti, refreshId),
             new Claim(FamilyClaim, family),
             new Claim(GenerationClaim, gen, ClaimValueTypes.Integer64),
+            new Claim(SessionStartClaim, sst, ClaimValueTypes.Integer64),
         ]);
-        return new TokenPair(access, refresh, "Bearer", (int)settings.AccessLifetime.TotalSeconds, user);
+        return new TokenPair(access, refresh, "Bearer", (int)Until(now, settings.AccessLifetime, sessionEnds).TotalSeconds, user);
     }
+
+    private static TimeSpan Until(DateTimeOffset now, TimeSpan lifetime, DateTimeOffset sessionEnds) =>
+        TimeSpan.FromSeconds(Math.Max(1, Math.Min(lifetime.TotalSeconds, (sessionEnds - now).TotalSeconds)));
 
     private static TokenValidationParameters Validation(byte[] key, string type) => new()
     {
@@ -97,7 +106,8 @@ internal sealed class TokenIssuer(JwtSettings settings, TokenStore store, TimePr
 }
 
 /// <summary>What the gateway needs of a validated token: whose, which session, which token, which generation, until when.</summary>
-internal sealed record SessionClaims(Guid UserId, string Family, string TokenId, long Generation, DateTimeOffset ExpiresAt)
+internal sealed record SessionClaims(Guid UserId, string Family, string TokenId, long Generation, DateTimeOffset ExpiresAt,
+    DateTimeOffset SessionStartedAt)
 {
     /// <summary>Null when a claim is missing or malformed: such a token was not issued by this gateway's code.</summary>
     public static SessionClaims? From(ClaimsIdentity identity)
@@ -107,10 +117,14 @@ internal sealed record SessionClaims(Guid UserId, string Family, string TokenId,
         var jti = identity.FindFirst(JwtRegisteredClaimNames.Jti)?.Value;
         var gen = identity.FindFirst(TokenIssuer.GenerationClaim)?.Value;
         var exp = identity.FindFirst(JwtRegisteredClaimNames.Exp)?.Value;
+        // Access tokens carry no session start, and refresh tokens issued before it existed neither: their iat stands in.
+        var started = identity.FindFirst(TokenIssuer.SessionStartClaim)?.Value ?? identity.FindFirst(JwtRegisteredClaimNames.Iat)?.Value;
         return Guid.TryParse(sub, out var userId) && !string.IsNullOrEmpty(family) && !string.IsNullOrEmpty(jti)
             && long.TryParse(gen, CultureInfo.InvariantCulture, out var generation)
             && long.TryParse(exp, CultureInfo.InvariantCulture, out var expires)
-                ? new SessionClaims(userId, family, jti, generation, DateTimeOffset.FromUnixTimeSeconds(expires))
+            && long.TryParse(started, CultureInfo.InvariantCulture, out var startedAt)
+                ? new SessionClaims(userId, family, jti, generation, DateTimeOffset.FromUnixTimeSeconds(expires),
+                    DateTimeOffset.FromUnixTimeSeconds(startedAt))
                 : null;
     }
 

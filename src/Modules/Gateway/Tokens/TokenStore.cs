@@ -20,7 +20,7 @@ namespace Modular.Gateway.Tokens;
 /// A generation counter rather than a timestamp: replicas' clocks and the one-second resolution of
 /// <c>iat</c> cannot make a token issued just after a revocation count as issued before it.
 /// </summary>
-internal sealed class TokenStore(IConnectionMultiplexer redis)
+internal sealed class TokenStore(IConnectionMultiplexer redis, SecurityEvents security)
 {
     private const string Prefix = "gateway:";
 
@@ -78,27 +78,37 @@ internal sealed class TokenStore(IConnectionMultiplexer redis)
     /// Replaces refresh token <paramref name="refreshId"/> by <paramref name="newRefreshId"/>, atomically.
     /// Returns the user's current generation, <see cref="Revoked"/>, or <see cref="Reused"/> (the family is now revoked).
     /// </summary>
-    public async Task<long> RotateAsync(SessionClaims token, string newRefreshId, TimeSpan lifetime) =>
-        (long)await Run(RotateScript,
+    public async Task<long> RotateAsync(SessionClaims token, string newRefreshId, TimeSpan lifetime)
+    {
+        var result = (long)await Run(RotateScript,
             [
                 Key("refresh", token.TokenId), Key("revoked", token.Family), Key("gen", token.UserId), Key("keep", token.UserId),
                 Key("session", token.Family), Key("refresh", newRefreshId),
             ],
             [token.Generation, token.Family, Seconds(lifetime), newRefreshId, Prefix]);
+        if (result == Reused) security.RefreshTokenReuse(token.UserId, token.Family);
+        return result;
+    }
 
     /// <summary>The keys that decide whether an access token of <paramref name="token"/>'s session still counts (see <see cref="Http.RequestGate"/>).</summary>
     public static RedisKey[] AccessKeys(SessionClaims token) =>
         [Key("denied", token.TokenId), Key("revoked", token.Family), Key("gen", token.UserId), Key("keep", token.UserId)];
 
     /// <summary>Ends a session: its refresh family is revoked and, when given, the access token denied until it expires.</summary>
-    public async Task EndSessionAsync(string family, string? accessTokenId, TimeSpan accessRemaining, TimeSpan refreshLifetime) =>
+    public async Task EndSessionAsync(Guid userId, string family, string? accessTokenId, TimeSpan accessRemaining, TimeSpan refreshLifetime)
+    {
         await Run(EndSessionScript,
             [Key("denied", accessTokenId ?? "-"), Key("revoked", family), Key("session", family)],
             [accessTokenId ?? "", Seconds(accessRemaining), Seconds(refreshLifetime), Prefix]);
+        security.Ended(userId, family);
+    }
 
     /// <summary>Revokes every session of the user issued so far, except <paramref name="keepFamily"/> when given.</summary>
-    public async Task RevokeUserSessionsAsync(Guid userId, string? keepFamily, TimeSpan refreshLifetime) =>
+    public async Task RevokeUserSessionsAsync(Guid userId, string? keepFamily, TimeSpan refreshLifetime)
+    {
         await Run(RevokeUserScript, [Key("gen", userId), Key("keep", userId)], [keepFamily ?? "", Seconds(refreshLifetime)]);
+        security.Revoked(userId, keepFamily);
+    }
 
     internal static readonly Histogram CommandDuration = Metrics.CreateHistogram(
         "modular_redis_command_duration_seconds", "Round trips of the gateway's Redis commands (token store and request gate scripts), per operation.",
