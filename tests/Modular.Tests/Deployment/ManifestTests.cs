@@ -39,6 +39,26 @@ public sealed class ManifestTests
         Manifests.ComposeServices().Map(service).Map("build").Text("dockerfile").ShouldBe("docker/Dockerfile");
         // The image runs as a non-root user, and Kubernetes insists on it.
         Manifests.Deployment(service).Map("spec").Map("template").Map("spec").Map("securityContext").Text("runAsNonRoot").ShouldBe("true");
+        // Nothing of the image can be changed at run time; the runtime's scratch space is an emptyDir on /tmp.
+        container.Map("securityContext").Text("readOnlyRootFilesystem").ShouldBe("true");
+        var tmp = container.List("volumeMounts").Cast<Dictionary<object, object>>().Single(m => m.Text("mountPath") == "/tmp");
+        Manifests.Deployment(service).Map("spec").Map("template").Map("spec").List("volumes").Cast<Dictionary<object, object>>()
+            .Single(v => v.Text("name") == tmp.Text("name")).ContainsKey("emptyDir").ShouldBeTrue();
+    }
+
+    [Fact]
+    public void network_policies_admit_only_the_ingress_to_the_gateway_and_prometheus_to_every_service()
+    {
+        var policies = Manifests.Load(Path.Combine("kubernetes", "network-policy.yaml"));
+        var denyAll = policies.Single(p => p.Map("metadata").Text("name") == "default-deny-ingress").Map("spec");
+        denyAll.Map("podSelector").Count.ShouldBe(0); // every pod of the namespace
+        denyAll.ContainsKey("ingress").ShouldBeFalse();
+
+        IEnumerable<string> From(string name) => policies.Single(p => p.Map("metadata").Text("name") == name).Map("spec")
+            .List("ingress").Cast<Dictionary<object, object>>().SelectMany(rule => rule.List("from").Cast<Dictionary<object, object>>())
+            .Select(peer => peer.Map("namespaceSelector").Map("matchLabels").Text("kubernetes.io/metadata.name")!);
+        From("gateway-from-ingress-and-prometheus").ShouldBe(["ingress-nginx", "monitoring"], ignoreOrder: true);
+        From("services-from-prometheus").ShouldBe(["monitoring"]);
     }
 
     [Theory]

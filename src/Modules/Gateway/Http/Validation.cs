@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Http;
 
 namespace Modular.Gateway.Http;
 
-internal static class Validation
+internal static partial class Validation
 {
     public const int MinPasswordLength = 8;
     public const int MaxPasswordLength = 128;
@@ -41,11 +41,17 @@ internal static class Validation
     {
         var trimmed = email?.Trim() ?? "";
         return trimmed.Length <= 254
+            // ASCII only, no quoted local part: a Cyrillic 'а' must not make a second "admin@example.com", and
+            // an internationalized domain is written in its xn-- form.
+            && PlainAddress().IsMatch(trimmed)
             && MailAddress.TryCreate(trimmed, out var address)
             && address.Address == trimmed
             && address.DisplayName == ""
             && address.Host.Contains('.');
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9.-]+$")]
+    private static partial System.Text.RegularExpressions.Regex PlainAddress();
 
     private static string JsonName(string property) =>
         property.Length == 0 ? property : char.ToLowerInvariant(property[0]) + property[1..];
