@@ -21,12 +21,11 @@ public sealed class KafkaConsumerLag(KafkaSettings kafka, ILogger<KafkaConsumerL
     private readonly Lazy<(IConsumer<Ignore, Ignore> Consumer, IAdminClient Admin)> _client = new(() =>
     {
         // A consumer that never subscribes nor commits: it only reads watermarks; no group is joined.
-        var consumer = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig
+        var consumer = new ConsumerBuilder<Ignore, Ignore>(kafka.Client(new ConsumerConfig
         {
-            BootstrapServers = kafka.Brokers,
             GroupId = "modular-lag-probe",
             EnableAutoCommit = false,
-        }).Build();
+        })).Build();
         return (consumer, new DependentAdminClientBuilder(consumer.Handle).Build());
     });
 

@@ -19,7 +19,7 @@ public sealed class KafkaTopics(HostRole role, KafkaSettings kafka, ILogger<Kafk
     private readonly Lazy<(IProducer<Null, Null> Producer, IAdminClient Admin)> _client = new(() =>
     {
         // A producer's metadata requests may create topics; an admin client built on it shares its connection.
-        var producer = new ProducerBuilder<Null, Null>(new ProducerConfig { BootstrapServers = kafka.Brokers }).Build();
+        var producer = new ProducerBuilder<Null, Null>(kafka.Client(new ProducerConfig())).Build();
         return (producer, new DependentAdminClientBuilder(producer.Handle).Build());
     });
 

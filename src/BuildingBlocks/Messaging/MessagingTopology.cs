@@ -42,6 +42,7 @@ public static partial class MessagingTopology
     public static void UseKafkaTopology(this WolverineOptions opts, HostRole role, KafkaSettings kafka)
     {
         opts.UseKafka(kafka.Brokers)
+            .ConfigureClient(kafka.Security.Apply)
             .ConfigureConsumers(consumer =>
             {
                 consumer.GroupId = role.ServiceName;

@@ -11,14 +11,43 @@ public interface IMailSender
     Task SendAsync(MimeMessage message, CancellationToken ct);
 }
 
-/// <summary>Sends through the SMTP server of <c>SMTP_URL</c> (<c>smtp://[user:pass@]host:port</c>, or <c>smtps://</c> for TLS).</summary>
+/// <summary>Sends through the SMTP server of <c>SMTP_URL</c> (<c>smtp://[user:pass@]host:port[?tls=required|none]</c>, or <c>smtps://</c> for TLS).</summary>
 internal sealed class SmtpMailSender(Uri server) : IMailSender
 {
+    private readonly SecureSocketOptions _security = Security(server);
+
+    /// <summary>
+    /// How the connection is secured. <c>smtps://</c>: TLS from the first byte. <c>smtp://</c> with credentials:
+    /// STARTTLS required, so that a server (or a man in the middle) that does not offer it never gets the password
+    /// in clear. <c>smtp://</c> without credentials: STARTTLS when offered (a local catcher, a relay on a private
+    /// network). <c>?tls=required</c> insists on STARTTLS, <c>?tls=none</c> says plain is meant.
+    /// </summary>
+    public static SecureSocketOptions Security(Uri server)
+    {
+        if (server.Scheme == "smtps") return SecureSocketOptions.SslOnConnect;
+        return TlsParameter(server) switch
+        {
+            "required" => SecureSocketOptions.StartTls,
+            "none" => SecureSocketOptions.None,
+            _ when server.UserInfo.Length > 0 => SecureSocketOptions.StartTls,
+            _ => SecureSocketOptions.StartTlsWhenAvailable,
+        };
+    }
+
+    /// <summary>The URL's <c>tls</c> parameter, or null; anything else than required or none is refused at start-up.</summary>
+    public static string? TlsParameter(Uri server) =>
+        System.Web.HttpUtility.ParseQueryString(server.Query)["tls"]?.ToLowerInvariant() switch
+        {
+            null => null,
+            var value and ("required" or "none") => value,
+            _ => throw new FormatException("takes ?tls=required or ?tls=none"),
+        };
+
     public async Task SendAsync(MimeMessage message, CancellationToken ct)
     {
         using var client = new SmtpClient { Timeout = 30_000 };
-        var security = server.Scheme == "smtps" ? SecureSocketOptions.SslOnConnect : SecureSocketOptions.StartTlsWhenAvailable;
-        await client.ConnectAsync(server.Host, server.IsDefaultPort || server.Port < 0 ? 25 : server.Port, security, ct);
+        var port = server.IsDefaultPort || server.Port < 0 ? (server.Scheme == "smtps" ? 465 : 25) : server.Port;
+        await client.ConnectAsync(server.Host, port, _security, ct);
         if (server.UserInfo is { Length: > 0 } userInfo)
         {
             var parts = userInfo.Split(':', 2);

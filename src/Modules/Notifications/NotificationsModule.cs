@@ -16,7 +16,12 @@ public static class NotificationsModule
     /// <summary>Runs the Notifications module in this process: its event handlers and its mail channel.</summary>
     public static WolverineOptions AddNotifications(this WolverineOptions opts, SettingsReader settings)
     {
-        var smtp = settings.Optional<Uri?>("SMTP_URL", null, v => SettingParsers.AbsoluteUrl(v, "smtp", "smtps"), secret: true);
+        var smtp = settings.Optional<Uri?>("SMTP_URL", null, v =>
+        {
+            var url = SettingParsers.AbsoluteUrl(v, "smtp", "smtps");
+            SmtpMailSender.TlsParameter(url); // a misspelt ?tls= stops start-up rather than sending in clear
+            return url;
+        }, secret: true);
         var from = settings.Optional("MAIL_FROM", new MailboxAddress("Modular", "no-reply@modular.local"), ParseMailbox);
         var appBaseUrl = settings.Optional("APP_BASE_URL", new Uri("http://localhost:3000"), v => SettingParsers.AbsoluteUrl(v, "http", "https"));
         var rate = settings.Optional("MAIL_RATE_PER_SECOND", 10, SettingParsers.PositiveInt);

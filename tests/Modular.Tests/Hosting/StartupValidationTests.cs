@@ -32,6 +32,7 @@ public sealed class StartupValidationTests
     [InlineData("MODULES", "gateway,billing", "'billing' is not one")]
     [InlineData("MODULES", "gateway", "KAFKA_BROKERS is required")]
     [InlineData("SMTP_URL", "http://mail.example.com", "smtp://")]
+    [InlineData("SMTP_URL", "smtp://mail.example.com?tls=maybe", "tls=required")]
     [InlineData("MAIL_FROM", "nobody", "e-mail address")]
     [InlineData("ADMIN_EMAILS", "root", "'root' is not one")]
     [InlineData("NODE_ENV", "banana", "one of production")]

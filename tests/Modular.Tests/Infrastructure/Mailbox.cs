@@ -6,7 +6,7 @@ namespace Modular.Tests.Infrastructure;
 /// A real SMTP server on loopback (netDumbster) that every mode sends its e-mail to. Tests wait on
 /// its own arrival events, which works whichever process sends the mail.
 /// </summary>
-public sealed class Mailbox : IDisposable
+public sealed partial class Mailbox : IDisposable
 {
     private readonly SimpleSmtpServer _server = SimpleSmtpServer.Start(TestEnvironment.FreeTcpPort());
     private TaskCompletionSource _arrival = NewArrival();
@@ -21,6 +21,13 @@ public sealed class Mailbox : IDisposable
         Messages.Where(m => m.ToAddresses.Any(a => a.Address.Equals(recipient, StringComparison.OrdinalIgnoreCase))).ToArray();
 
     public void Clear() => _server.ClearReceivedEmail();
+
+    /// <summary>The token in the link of the reset e-mail that <paramref name="recipient"/> received.</summary>
+    public string ResetTokenFor(string recipient) =>
+        Uri.UnescapeDataString(TokenInLink().Match(Text(To(recipient).Single(m => m.Subject.Contains("Reset")))).Groups[1].Value);
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"reset-password\?token=(\S+)")]
+    private static partial System.Text.RegularExpressions.Regex TokenInLink();
 
     /// <summary>The decoded text of an e-mail, whatever its transfer encoding.</summary>
     public static string Text(SmtpMessage message) =>

@@ -1,10 +1,9 @@
-using System.Text.RegularExpressions;
 using Modular.Tests.Infrastructure;
 
 namespace Modular.Tests.Scenarios;
 
 /// <summary>change-password, forgot-password and reset-password, with the e-mails they send.</summary>
-public abstract partial class PasswordScenarios(ModularApp app) : Infrastructure.Scenarios(app)
+public abstract class PasswordScenarios(ModularApp app) : Infrastructure.Scenarios(app)
 {
     private const string NewPassword = "a brand new passphrase";
     private static readonly HttpMethod Post = HttpMethod.Post;
@@ -93,12 +92,7 @@ public abstract partial class PasswordScenarios(ModularApp app) : Infrastructure
         (await Gateway.PostJsonAsync("/api/v1/auth/reset-password", new { token, newPassword = NewPassword }, 400)).ShouldBeProblem(400);
     }
 
-    /// <summary>The token in the link of the reset e-mail that <paramref name="recipient"/> received.</summary>
-    private string ResetToken(string recipient) =>
-        Uri.UnescapeDataString(TokenInLink().Match(Mailbox.Text(App.Mail.To(recipient).Single(m => m.Subject.Contains("Reset")))).Groups[1].Value);
-
-    [GeneratedRegex(@"reset-password\?token=(\S+)")]
-    private static partial Regex TokenInLink();
+    private string ResetToken(string recipient) => App.Mail.ResetTokenFor(recipient);
 }
 
 [Collection(SingleProcessCollection.Name)]
