@@ -1,5 +1,6 @@
 using Alba;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 using StackExchange.Redis;
 
@@ -61,10 +62,14 @@ public abstract class ModularApp : IAsyncLifetime
     /// </summary>
     public abstract Task<IAlbaHost> StartGatewayAsync(Action<Dictionary<string, string>> change);
 
-    protected static async Task<IAlbaHost> StartGatewayAsync(IReadOnlyDictionary<string, string> settings) =>
+    /// <summary>What the ASP.NET Core pipeline of this mode's gateways logged as an error with an exception.</summary>
+    public RequestExceptionLog RequestExceptions { get; } = new();
+
+    protected async Task<IAlbaHost> StartGatewayAsync(IReadOnlyDictionary<string, string> settings) =>
         await AlbaHost.For<Program>(web =>
         {
             foreach (var (name, value) in settings) web.UseSetting(name, value);
+            web.ConfigureLogging(logging => logging.AddProvider(RequestExceptions));
         });
 
     private static ConfigurationOptions RedisTestConfiguration()

@@ -10,10 +10,22 @@ namespace Modular.Tests.Scenarios;
 /// <summary>
 /// A corpus of hostile requests (security issue, tests): forged tokens of every kind, malformed and oversized
 /// bodies, wrong media types, look-alike addresses, header injection. Every answer is a 4xx problem, never a 500
-/// (an unhandled exception is a 500), and a forged token never reaches an account.
+/// (an unhandled exception is a 500), a forged token never reaches an account, and the gateway logs no exception
+/// that nothing handled.
 /// </summary>
-public abstract class HostileInputScenarios(ModularApp app) : Infrastructure.Scenarios(app)
+public abstract class HostileInputScenarios(ModularApp app) : Infrastructure.Scenarios(app), IAsyncLifetime
 {
+    private readonly int _exceptionsBefore = app.RequestExceptions.Count;
+
+    async Task IAsyncLifetime.InitializeAsync() => await InitializeAsync();
+
+    /// <summary>After each request of the corpus: nothing was logged as an exception by the pipeline.</summary>
+    async Task IAsyncLifetime.DisposeAsync()
+    {
+        await DisposeAsync();
+        App.RequestExceptions.Since(_exceptionsBefore).ShouldBeEmpty();
+    }
+
     private const string Me = "/api/v1/auth/me";
     private const string Attacker = "the-attackers-own-secret-of-32-bytes-or-more";
 
