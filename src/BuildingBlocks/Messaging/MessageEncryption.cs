@@ -7,7 +7,7 @@ namespace Modular.BuildingBlocks.Messaging;
 /// <summary>
 /// Every message body Wolverine writes is AES-256-GCM ciphertext (Wolverine's encrypting serializer): on the
 /// Kafka topics, and in its inbox, outbox, scheduled and dead-letter tables in either mode. Some messages carry
-/// a password or a reset token (RegisterUser, VerifyCredentials, ChangePassword, ResetPassword,
+/// a password or a reset token (RegisterUser, VerifyCredentials, ChangePassword, ResetPassword, DeleteUser,
 /// PasswordResetRequested); whoever can read a topic, a table or a backup of either must not be able to log in
 /// with them (docs/adr/0011). Every process holds the key: <c>MESSAGE_ENCRYPTION_KEY</c>, at least 32 bytes;
 /// <c>MESSAGE_ENCRYPTION_PREVIOUS_KEY</c> keeps messages written under the key before a rotation readable.

@@ -64,7 +64,7 @@ internal static class RateLimits
     {
         var account = context.Arguments.OfType<IEmailRequest>().FirstOrDefault()?.Email is { Length: > 0 } email
             ? Key("auth-email", Emails.Normalize(email))
-            : context.HttpContext.User.FindFirst("sub")?.Value is { } userId ? Key("auth-user", userId) : default(RedisKey?);
+            : Tokens.SessionClaims.From(context.HttpContext.User) is { } session ? Key("auth-user", session.UserId.ToString()) : default(RedisKey?);
         if (account is { } key)
         {
             var services = context.HttpContext.RequestServices;

@@ -54,7 +54,8 @@ internal sealed class TokenIssuer(JwtSettings settings, TokenStore store, TimePr
         // A refresh renews the tokens, not the session: nothing outlives the session's maximum lifetime.
         var sessionEnds = sessionStartedAt + settings.SessionMaxLifetime;
         var sst = sessionStartedAt.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
-        var access = Create(settings.AccessSecret, AccessTokenType, now, Until(now, settings.AccessLifetime, sessionEnds),
+        var accessLifetime = Until(now, settings.AccessLifetime, sessionEnds);
+        var access = Create(settings.AccessSecret, AccessTokenType, now, accessLifetime,
         [
             new Claim(JwtRegisteredClaimNames.Sub, user.Id.ToString()),
             new Claim(JwtRegisteredClaimNames.Email, user.Email),
@@ -71,7 +72,7 @@ internal sealed class TokenIssuer(JwtSettings settings, TokenStore store, TimePr
             new Claim(GenerationClaim, gen, ClaimValueTypes.Integer64),
             new Claim(SessionStartClaim, sst, ClaimValueTypes.Integer64),
         ]);
-        return new TokenPair(access, refresh, "Bearer", (int)Until(now, settings.AccessLifetime, sessionEnds).TotalSeconds, user);
+        return new TokenPair(access, refresh, "Bearer", (int)accessLifetime.TotalSeconds, user);
     }
 
     private static TimeSpan Until(DateTimeOffset now, TimeSpan lifetime, DateTimeOffset sessionEnds) =>
