@@ -16,6 +16,13 @@ public static partial class SettingParsers
             ? n
             : throw new FormatException("must be a whole number greater than 0");
 
+    public static bool Boolean(string value) => value.Trim().ToLowerInvariant() switch
+    {
+        "true" or "1" or "yes" => true,
+        "false" or "0" or "no" => false,
+        _ => throw new FormatException("must be true or false"),
+    };
+
     /// <summary>Durations as the Node template wrote them: <c>15m</c>, <c>7d</c>, <c>3600s</c>, <c>1h</c>, <c>500ms</c>, or plain seconds.</summary>
     public static TimeSpan Duration(string value)
     {

@@ -28,6 +28,7 @@ public static class GatewayModule
         var services = opts.Services;
 
         services.AddSingleton(gateway.Jwt);
+        services.AddSingleton(gateway.Login);
         services.Configure<Microsoft.AspNetCore.Builder.ForwardedHeadersOptions>(forwarded =>
         {
             // Only the configured proxies are believed (none by default, not even loopback): anyone else could
@@ -86,7 +87,8 @@ public static class GatewayModule
         auth.MapPost("/register", Register.Handle).CostsAPasswordHash().LimitedLikeAuth()
             .Produces<TokenPair>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict);
         auth.MapPost("/login", Login.Handle).CostsAPasswordHash().LimitedLikeAuth()
-            .Produces<TokenPair>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status401Unauthorized);
+            .Produces<TokenPair>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden);
         auth.MapPost("/refresh", Refresh.Handle)
             .Produces<TokenPair>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status401Unauthorized);
         auth.MapPost("/logout", Logout.Handle).RequireAuthorization()
@@ -99,6 +101,10 @@ public static class GatewayModule
             .Produces(StatusCodes.Status202Accepted).ProducesValidationProblem();
         auth.MapPost("/reset-password", ResetPasswordEndpoint.Handle).CostsAPasswordHash()
             .Produces(StatusCodes.Status204NoContent).ProducesValidationProblem();
+        auth.MapPost("/verify-email", VerifyEmailEndpoint.Handle)
+            .Produces(StatusCodes.Status204NoContent).ProducesValidationProblem();
+        auth.MapPost("/resend-verification", ResendVerificationEndpoint.Handle).RequireAuthorization()
+            .Produces(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status401Unauthorized);
 
         var users = app.MapGroup("/api/v1/users").WithTags("Users").RequireAuthorization();
         users.MapPatch("/me", UpdateMe.Handle)

@@ -7,7 +7,7 @@ namespace Modular.Gateway;
 /// <summary>The gateway's variables of spec section 2.</summary>
 /// <param name="TrustedProxies"><c>TRUSTED_PROXIES</c>: the networks whose <c>X-Forwarded-For</c> names the client (the Ingress).</param>
 internal sealed record GatewaySettings(ConfigurationOptions Redis, JwtSettings Jwt, ThrottleSettings Throttle,
-    IReadOnlyList<System.Net.IPNetwork> TrustedProxies)
+    IReadOnlyList<System.Net.IPNetwork> TrustedProxies, LoginSettings Login)
 {
     public static GatewaySettings Read(SettingsReader settings)
     {
@@ -28,7 +28,8 @@ internal sealed record GatewaySettings(ConfigurationOptions Redis, JwtSettings J
             settings.Optional("THROTTLE_TTL", TimeSpan.FromSeconds(60), SettingParsers.Duration),
             settings.Optional("AUTH_THROTTLE_LIMIT", 10, SettingParsers.PositiveInt));
         var proxies = settings.Optional("TRUSTED_PROXIES", [], ParseNetworks);
-        return new GatewaySettings(redis, jwt, throttle, proxies);
+        var login = new LoginSettings(settings.Optional("REQUIRE_VERIFIED_EMAIL", false, SettingParsers.Boolean));
+        return new GatewaySettings(redis, jwt, throttle, proxies, login);
     }
 
     /// <summary>A comma list of CIDR networks or single addresses: <c>10.0.0.0/8,192.168.1.10</c>.</summary>
@@ -72,6 +73,9 @@ internal sealed record GatewaySettings(ConfigurationOptions Redis, JwtSettings J
         return options;
     }
 }
+
+/// <param name="RequireVerifiedEmail"><c>REQUIRE_VERIFIED_EMAIL</c>: a password login needs a verified address too.</param>
+internal sealed record LoginSettings(bool RequireVerifiedEmail);
 
 /// <param name="AccessSecret">HMAC key of access tokens (<c>JWT_ACCESS_SECRET</c>).</param>
 /// <param name="RefreshSecret">HMAC key of refresh tokens (<c>JWT_REFRESH_SECRET</c>), never the same.</param>

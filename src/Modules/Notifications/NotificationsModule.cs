@@ -75,4 +75,10 @@ public sealed record MailSettings(MailboxAddress From, Uri AppBaseUrl)
 {
     /// <summary><paramref name="path"/> under <see cref="AppBaseUrl"/>, keeping any path the base has.</summary>
     public string Link(string path) => AppBaseUrl.AbsoluteUri.TrimEnd('/') + "/" + path.TrimStart('/');
+
+    /// <summary>The page of the web app that posts <paramref name="token"/> to <c>/api/v1/auth/verify-email</c>.</summary>
+    public string VerificationLink(string token) => Link($"verify-email?token={Uri.EscapeDataString(token)}");
+
+    /// <summary>The page of the web app that posts <paramref name="token"/> with a new password to <c>/api/v1/auth/reset-password</c>.</summary>
+    public string ResetLink(string token) => Link($"reset-password?token={Uri.EscapeDataString(token)}");
 }

@@ -13,9 +13,14 @@ public static class PasswordResetRequestedHandler
     public static async Task Handle(PasswordResetRequested requested, IDocumentSession session, IMailSender mail, MailSettings settings,
         ILogger<PasswordResetRequested> logger, CancellationToken ct)
     {
-        var link = settings.Link($"reset-password?token={Uri.EscapeDataString(requested.Token)}");
         await mail.SendOnceAsync(session, settings, logger, Template, requested.EventId, requested.UserId,
             new MailboxAddress(requested.Name, requested.Email),
-            new { name = requested.Name, email = requested.Email, reset_link = link, expires_at = EmailTemplates.UtcMinute(requested.ExpiresAt) }, ct);
+            new
+            {
+                name = requested.Name,
+                email = requested.Email,
+                reset_link = settings.ResetLink(requested.Token),
+                expires_at = EmailTemplates.UtcMinute(requested.ExpiresAt),
+            }, ct);
     }
 }

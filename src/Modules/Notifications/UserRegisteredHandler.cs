@@ -1,6 +1,7 @@
 using Marten;
 using Microsoft.Extensions.Logging;
 using MimeKit;
+using Modular.Notifications.Templates;
 using Modular.Users.Contracts.Events;
 
 namespace Modular.Notifications;
@@ -13,6 +14,13 @@ public static class UserRegisteredHandler
         ILogger<UserRegistered> logger, CancellationToken ct)
     {
         await mail.SendOnceAsync(session, settings, logger, Template, registered.EventId, registered.UserId,
-            new MailboxAddress(registered.Name, registered.Email), new { name = registered.Name, email = registered.Email }, ct);
+            new MailboxAddress(registered.Name, registered.Email),
+            new
+            {
+                name = registered.Name,
+                email = registered.Email,
+                verify_link = settings.VerificationLink(registered.VerificationToken),
+                expires_at = EmailTemplates.UtcMinute(registered.VerificationExpiresAt),
+            }, ct);
     }
 }

@@ -3,10 +3,10 @@ namespace Modular.Users.Contracts;
 // Gateway -> Users requests; on topic users.requests in split mode (see MessagingTopology).
 // Full type names are the wire identity: keep the namespace.
 
-/// <summary>Answered with a <see cref="UserResult"/>: the new user, or <see cref="UserFailure.EmailTaken"/>.</summary>
 // Records print every property, and Wolverine logs a failed message with its ToString(): those that carry
 // a password or a token print everything but that.
 
+/// <summary>Answered with a <see cref="UserResult"/>: the new user, or <see cref="UserFailure.EmailTaken"/>.</summary>
 public sealed record RegisterUser(string Email, string Password, string? Name)
 {
     public override string ToString() => $"RegisterUser {{ Email = {Email}, Name = {Name} }}";
@@ -45,12 +45,29 @@ public sealed record ResetPassword(string Token, string NewPassword)
     public override string ToString() => "ResetPassword { }";
 }
 
-/// <summary>Answered with a <see cref="UserResult"/>: the deleted user, or <see cref="UserFailure.NotFound"/>.</summary>
-/// <summary>Deletes the account; only with its current password (the owner's proof, as for a password change).</summary>
+/// <summary>
+/// Answered with a <see cref="UserResult"/>: the deleted user, <see cref="UserFailure.InvalidCredentials"/> when the
+/// current password is wrong (the owner's proof, as for a password change), or <see cref="UserFailure.NotFound"/>.
+/// </summary>
 public sealed record DeleteUser(Guid UserId, string CurrentPassword)
 {
     public override string ToString() => $"DeleteUser {{ UserId = {UserId} }}";
 }
+
+/// <summary>
+/// Answered with a <see cref="UserResult"/>: the user, now verified (and an admin if <c>ADMIN_EMAILS</c> lists the
+/// address), or <see cref="UserFailure.InvalidToken"/>.
+/// </summary>
+public sealed record VerifyEmail(string Token)
+{
+    public override string ToString() => "VerifyEmail { }";
+}
+
+/// <summary>
+/// Sent, not invoked. Unless the address is verified already or a link was sent in the last five minutes, Users
+/// issues a new verification token (the older ones stop working) and publishes <see cref="Events.EmailVerificationRequested"/>.
+/// </summary>
+public sealed record ResendVerification(Guid UserId);
 
 /// <summary>Answered with a <see cref="UserPage"/>, ordered by creation time. Page is 1-based.</summary>
 public sealed record ListUsers(int Page, int PageSize);

@@ -1,11 +1,14 @@
 namespace Modular.Users.Contracts;
 
 /// <summary>A user as other modules may see it: never a password hash.</summary>
+/// <param name="EmailVerifiedAt">When the owner proved the address is theirs (the link of the welcome e-mail); null until then.</param>
 public sealed record UserDetails(
     Guid Id,
     string Email,
     string Name,
     IReadOnlyList<string> Roles,
+    bool EmailVerified,
+    DateTimeOffset? EmailVerifiedAt,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt);
 
@@ -15,7 +18,7 @@ public enum UserFailure
     EmailTaken,
     InvalidCredentials,
     NotFound,
-    /// <summary>A password-reset token that is unknown, expired or already used.</summary>
+    /// <summary>A password-reset or e-mail verification token that is unknown, expired or already used.</summary>
     InvalidToken,
 }
 

@@ -3,7 +3,6 @@ using Microsoft.Extensions.Logging;
 using Modular.BuildingBlocks;
 using Modular.Users.Contracts;
 using Modular.Users.Contracts.Events;
-using Npgsql;
 using Wolverine.ErrorHandling;
 using Wolverine.Runtime.Handlers;
 
@@ -14,7 +13,7 @@ public static class RegisterUserHandler
     // Two concurrent registrations of one e-mail can both pass the check in Handle; the unique index
     // stops the second at commit, and its retry finds the first account and answers EmailTaken.
     public static void Configure(HandlerChain chain) =>
-        chain.OnException(IsUniqueViolation).RetryTimes(2);
+        chain.OnException(StorageConflicts.IsUniqueViolation).RetryTimes(2);
 
     public static async Task<(UserResult, UserRegistered?)> Handle(
         RegisterUser command, IDocumentSession session, Passwords passwords, UsersSettings settings, ILogger logger, CancellationToken ct)
@@ -29,21 +28,18 @@ public static class RegisterUserHandler
             Id = Guid.CreateVersion7(now),
             Email = email,
             Name = string.IsNullOrWhiteSpace(command.Name) ? email.Split('@')[0] : command.Name.Trim(),
-            Roles = settings.RolesFor(email),
+            // Even an ADMIN_EMAILS address is a plain user until its owner follows the verification link.
+            Roles = settings.RolesFor(email, verified: false),
             CreatedAt = now,
             UpdatedAt = now,
         };
         user.PasswordHash = passwords.Hash(user, command.Password);
         session.Insert(user);
+        var (verification, token) = EmailVerificationToken.Issue(user.Id, now);
+        session.Insert(verification);
         logger.LogInformation("Registered user {UserId}", user.Id);
 
-        return (UserResult.Success(user.ToDetails()), new UserRegistered(Guid.CreateVersion7(now), user.Id, user.Email, user.Name, now));
+        return (UserResult.Success(user.ToDetails()),
+            new UserRegistered(Guid.CreateVersion7(now), user.Id, user.Email, user.Name, now, token, verification.ExpiresAt));
     }
-
-    private static bool IsUniqueViolation(Exception e) => e switch
-    {
-        PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } => true,
-        { InnerException: { } inner } => IsUniqueViolation(inner),
-        _ => false,
-    };
 }

@@ -17,24 +17,23 @@ public static class RequestPasswordResetHandler
 
         // Made for unknown e-mails too, so that the time spent hardly tells whether the account exists
         // (the gateway answers 202 before this runs; the logs and metrics of this handler are what remain).
-        var (token, hash) = PasswordResetToken.NewToken();
+        var now = DateTimeOffset.UtcNow;
+        var (reset, token) = PasswordResetToken.Issue(user?.Id ?? Guid.Empty, now);
         if (user is null)
         {
             logger.LogDebug("Password reset requested for an e-mail without an account; nothing sent");
             return null;
         }
 
-        var now = DateTimeOffset.UtcNow;
-        var recently = now - PasswordResetToken.ResendInterval;
+        var recently = now - SingleUseToken.ResendInterval;
         if (await session.Query<PasswordResetToken>().AnyAsync(t => t.UserId == user.Id && t.UsedAt == null && t.CreatedAt > recently, ct))
         {
             // The gateway has answered 202 all the same: the last e-mail's link still works.
             logger.LogInformation("Password reset requested again within {Minutes} minutes; no new e-mail",
-                PasswordResetToken.ResendInterval.TotalMinutes);
+                SingleUseToken.ResendInterval.TotalMinutes);
             return null;
         }
 
-        var reset = new PasswordResetToken { Id = hash, UserId = user.Id, CreatedAt = now, ExpiresAt = now + PasswordResetToken.Lifetime };
         // Only the latest e-mail's link works.
         session.DeleteWhere<PasswordResetToken>(t => t.UserId == user.Id);
         session.Insert(reset);

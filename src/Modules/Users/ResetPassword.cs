@@ -1,4 +1,3 @@
-using JasperFx;
 using Marten;
 using Modular.Users.Contracts;
 using Modular.Users.Contracts.Events;
@@ -12,7 +11,7 @@ public static class ResetPasswordHandler
     // Two concurrent resets with one token both find it unused; the token's version stops the second
     // at commit, and its retry finds the token used and answers InvalidToken.
     public static void Configure(HandlerChain chain) =>
-        chain.OnException(IsConcurrencyConflict).RetryTimes(2);
+        chain.OnException(StorageConflicts.IsConcurrencyConflict).RetryTimes(2);
 
     public static async Task<(UserResult, UserPasswordChanged?)> Handle(
         ResetPassword command, IDocumentSession session, Passwords passwords, CancellationToken ct)
@@ -32,11 +31,4 @@ public static class ResetPasswordHandler
         return (UserResult.Success(user.ToDetails()),
             new UserPasswordChanged(Guid.CreateVersion7(now), user.Id, user.Email, user.Name, user.UpdatedAt));
     }
-
-    private static bool IsConcurrencyConflict(Exception e) => e switch
-    {
-        ConcurrencyException => true,
-        { InnerException: { } inner } => IsConcurrencyConflict(inner),
-        _ => false,
-    };
 }

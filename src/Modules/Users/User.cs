@@ -10,6 +10,8 @@ public sealed class User
     public string Name { get; set; } = "";
     public string PasswordHash { get; set; } = "";
     public List<string> Roles { get; set; } = [];
+    /// <summary>When the owner followed a verification link; null until then.</summary>
+    public DateTimeOffset? EmailVerifiedAt { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
 
@@ -21,5 +23,5 @@ public sealed class User
     public DateTimeOffset Touch(DateTimeOffset now) =>
         UpdatedAt = now >= UpdatedAt.AddMicroseconds(1) ? now : UpdatedAt.AddMicroseconds(1);
 
-    public UserDetails ToDetails() => new(Id, Email, Name, Roles.ToArray(), CreatedAt, UpdatedAt);
+    public UserDetails ToDetails() => new(Id, Email, Name, Roles.ToArray(), EmailVerifiedAt is not null, EmailVerifiedAt, CreatedAt, UpdatedAt);
 }

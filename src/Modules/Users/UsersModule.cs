@@ -21,8 +21,11 @@ public static class UsersModule
         opts.Services.ConfigureMarten(marten =>
         {
             marten.Schema.For<User>().DatabaseSchemaName(Schema).UniqueIndex(u => u.Email);
-            // The version makes a reset token single-use even when two resets race (ResetPassword).
+            // The version makes each token single-use even when two requests with it race (ResetPassword, VerifyEmail).
             marten.Schema.For<PasswordResetToken>().DatabaseSchemaName(Schema)
+                .UseOptimisticConcurrency(true)
+                .Index(t => t.UserId);
+            marten.Schema.For<EmailVerificationToken>().DatabaseSchemaName(Schema)
                 .UseOptimisticConcurrency(true)
                 .Index(t => t.UserId);
         });
@@ -38,11 +41,15 @@ public static class UsersModule
 }
 
 /// <summary>Settings of the Users module.</summary>
-/// <param name="AdminEmails"><c>ADMIN_EMAILS</c>: accounts registered with these addresses get the admin role.</param>
+/// <param name="AdminEmails">
+/// <c>ADMIN_EMAILS</c>: accounts with these addresses get the admin role once the address is verified. Whoever
+/// registers such an address first is a plain user until then: the role goes to the owner of the mailbox.
+/// </param>
 public sealed record UsersSettings(IReadOnlySet<string> AdminEmails)
 {
     public const string AdminRole = "admin";
     public const string UserRole = "user";
 
-    public List<string> RolesFor(string email) => AdminEmails.Contains(email) ? [UserRole, AdminRole] : [UserRole];
+    public List<string> RolesFor(string email, bool verified) =>
+        verified && AdminEmails.Contains(email) ? [UserRole, AdminRole] : [UserRole];
 }

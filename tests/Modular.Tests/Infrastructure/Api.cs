@@ -19,6 +19,21 @@ public static class Api
         return pair;
     }
 
+    /// <summary>Follows the verification link of the latest e-mail that <paramref name="email"/> received.</summary>
+    public static async Task VerifyEmailAsync(this ModularApp app, string email, IAlbaHost? gateway = null) =>
+        await (gateway ?? app.Gateway).PostJsonAsync("/api/v1/auth/verify-email", new { token = app.Mail.VerificationTokenFor(email) }, 204);
+
+    /// <summary>
+    /// The account of <see cref="TestEnvironment.AdminEmail"/>, registered and verified, and a session of it opened
+    /// after the verification (tokens issued before it carry no admin role).
+    /// </summary>
+    public static async Task<TokenPair> RegisterAdminAsync(this ModularApp app)
+    {
+        await app.RegisterAsync(TestEnvironment.AdminEmail);
+        await app.VerifyEmailAsync(TestEnvironment.AdminEmail);
+        return await app.Gateway.LoginAsync(TestEnvironment.AdminEmail);
+    }
+
     public static async Task<TokenPair> LoginAsync(this IAlbaHost gateway, string email, string password = Password) =>
         (await (await gateway.PostJsonAsync("/api/v1/auth/login", new { email, password }, 200)).ReadAsJsonAsync<TokenPair>())!;
 

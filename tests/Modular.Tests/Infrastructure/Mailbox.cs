@@ -23,10 +23,19 @@ public sealed partial class Mailbox : IDisposable
     public void Clear() => _server.ClearReceivedEmail();
 
     /// <summary>The token in the link of the reset e-mail that <paramref name="recipient"/> received.</summary>
-    public string ResetTokenFor(string recipient) =>
-        Uri.UnescapeDataString(TokenInLink().Match(Text(To(recipient).Single(m => m.Subject.Contains("Reset")))).Groups[1].Value);
+    public string ResetTokenFor(string recipient) => TokenInLink(To(recipient).Single(m => m.Subject.Contains("Reset")), "reset-password");
 
-    [System.Text.RegularExpressions.GeneratedRegex(@"reset-password\?token=(\S+)")]
+    /// <summary>
+    /// The token in the verification link of the welcome e-mail that <paramref name="recipient"/> received, or with
+    /// <paramref name="resent"/> of the one verification e-mail sent on request. (The server keeps no arrival order.)
+    /// </summary>
+    public string VerificationTokenFor(string recipient, bool resent = false) =>
+        TokenInLink(To(recipient).Single(m => m.Subject.StartsWith(resent ? "Verify" : "Welcome", StringComparison.Ordinal)), "verify-email");
+
+    private static string TokenInLink(SmtpMessage message, string page) =>
+        Uri.UnescapeDataString(TokenInLink().Matches(Text(message)).Single(m => m.Groups["page"].Value == page).Groups["token"].Value);
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"/(?<page>reset-password|verify-email)\?token=(?<token>\S+)")]
     private static partial System.Text.RegularExpressions.Regex TokenInLink();
 
     /// <summary>The decoded text of an e-mail, whatever its transfer encoding.</summary>

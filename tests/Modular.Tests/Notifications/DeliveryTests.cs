@@ -154,7 +154,8 @@ public sealed partial class DeliveryTests(DeliveryFixture fixture) : IClassFixtu
     }
 
     private static UserRegistered Registered(string name) =>
-        new(Guid.NewGuid(), Guid.NewGuid(), $"{name}-{Guid.NewGuid():N}@example.com", name, DateTimeOffset.UtcNow);
+        new(Guid.NewGuid(), Guid.NewGuid(), $"{name}-{Guid.NewGuid():N}@example.com", name, DateTimeOffset.UtcNow,
+            "a-verification-token", DateTimeOffset.UtcNow.AddDays(1));
 
     private Task Publish(object message) => Host.MessageBus().PublishAsync(message).AsTask();
 

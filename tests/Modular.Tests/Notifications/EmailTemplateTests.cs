@@ -4,19 +4,24 @@ using Modular.Notifications.Templates;
 
 namespace Modular.Tests.Notifications;
 
-/// <summary>The four e-mails as the handlers render them, without a host: subject, text and HTML parts, and escaping.</summary>
+/// <summary>The five e-mails as the handlers render them, without a host: subject, text and HTML parts, and escaping.</summary>
 public sealed class EmailTemplateTests
 {
     private const string ResetLink = "https://app.example.com/reset-password?token=Abc-123_xyz";
+    private const string VerifyLink = "https://app.example.com/verify-email?token=Def-456_uvw";
 
     private static readonly MailboxAddress From = new("Modular", "no-reply@modular.local");
 
     public static TheoryData<string> Templates() =>
-        [UserRegisteredHandler.Template, UserPasswordChangedHandler.Template, PasswordResetRequestedHandler.Template, UserDeletedHandler.Template];
+        [
+            UserRegisteredHandler.Template, EmailVerificationRequestedHandler.Template, UserPasswordChangedHandler.Template,
+            PasswordResetRequestedHandler.Template, UserDeletedHandler.Template,
+        ];
 
     private static MimeMessage Render(string template, string name) =>
         EmailTemplates.Render(template,
-            new { name, email = "ann@example.com", changed_at = "2030-01-02 03:04", reset_link = ResetLink, expires_at = "2030-01-02 03:34" },
+            new { name, email = "ann@example.com", changed_at = "2030-01-02 03:04", reset_link = ResetLink, verify_link = VerifyLink,
+                expires_at = "2030-01-02 03:34" },
             From, new MailboxAddress(name, "ann@example.com"));
 
     [Theory]
@@ -52,11 +57,26 @@ public sealed class EmailTemplateTests
         Html(message).ShouldContain($"href=\"{ResetLink}\"", Case.Sensitive);
     }
 
+    [Theory]
+    [InlineData(UserRegisteredHandler.Template, "Welcome to Modular")]
+    [InlineData(EmailVerificationRequestedHandler.Template, "Verify your e-mail address for Modular")]
+    public void the_welcome_and_the_verification_email_have_the_link_in_both_parts_and_say_when_it_expires(string template, string subject)
+    {
+        var message = Render(template, "Ann");
+
+        message.Subject.ShouldBe(subject);
+        foreach (var body in new[] { Text(message), Html(message) })
+        {
+            body.ShouldContain(VerifyLink, Case.Sensitive);
+            body.ShouldContain("works once and expires in 24 hours (at 2030-01-02 03:34 UTC)", Case.Sensitive);
+        }
+        Html(message).ShouldContain($"href=\"{VerifyLink}\"", Case.Sensitive);
+    }
+
     [Fact]
     public void the_text_part_keeps_the_wording_of_the_welcome_email()
     {
-        Text(Render(UserRegisteredHandler.Template, "Ann"))
-            .ShouldBe("Hello Ann,\n\nyour account ann@example.com is ready.\n\n— Modular\n");
+        Text(Render(UserRegisteredHandler.Template, "Ann")).ShouldStartWith("Hello Ann,\n\nyour account ann@example.com is ready.", Case.Sensitive);
     }
 
     [Theory]

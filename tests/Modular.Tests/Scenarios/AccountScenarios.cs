@@ -60,7 +60,7 @@ public abstract class AccountScenarios(ModularApp app) : Infrastructure.Scenario
     [Fact]
     public async Task an_admin_lists_users_by_page_with_the_total()
     {
-        var admin = await App.RegisterAsync(TestEnvironment.AdminEmail);
+        var admin = await App.RegisterAdminAsync();
         for (var i = 0; i < 4; i++) await App.RegisterAsync($"member{i}@example.com");
 
         var page = (await (await Gateway.GetAsync("/api/v1/users?page=2&pageSize=2", 200, admin.AccessToken)).ReadAsJsonAsync<UserPage>())!;
@@ -80,7 +80,7 @@ public abstract class AccountScenarios(ModularApp app) : Infrastructure.Scenario
     [InlineData("?page=abc")]
     public async Task listing_users_with_a_bad_page_is_400(string query)
     {
-        var admin = await App.RegisterAsync(TestEnvironment.AdminEmail);
+        var admin = await App.RegisterAdminAsync();
         (await Gateway.GetAsync($"/api/v1/users{query}", 400, admin.AccessToken)).ShouldBeProblem(400);
     }
 
@@ -95,7 +95,7 @@ public abstract class AccountScenarios(ModularApp app) : Infrastructure.Scenario
     [Fact]
     public async Task a_user_reads_their_own_account_an_admin_any_and_nobody_else_others()
     {
-        var admin = await App.RegisterAsync(TestEnvironment.AdminEmail);
+        var admin = await App.RegisterAdminAsync();
         var hal = await App.RegisterAsync("hal@example.com");
         var ivy = await App.RegisterAsync("ivy@example.com");
 

@@ -24,7 +24,7 @@ public abstract class MeScenarios(ModularApp app) : Infrastructure.Scenarios(app
     [Fact]
     public async Task the_access_token_is_an_HS256_jwt_with_the_claims_of_the_spec()
     {
-        var pair = await App.RegisterAsync(TestEnvironment.AdminEmail);
+        var pair = await App.RegisterAdminAsync();
 
         var token = new JsonWebToken(pair.AccessToken);
         token.Alg.ShouldBe("HS256");

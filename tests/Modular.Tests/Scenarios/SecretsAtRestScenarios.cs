@@ -7,15 +7,15 @@ using Npgsql;
 namespace Modular.Tests.Scenarios;
 
 /// <summary>
-/// No password and no reset token is written anywhere a reader of the storage could find it: not on a Kafka
+/// No password and no reset or verification token is written anywhere a reader of the storage could find it: not on a Kafka
 /// topic (split mode), not in a row of any table, Wolverine's inbox, outbox and dead letters included
 /// (docs/adr/0011). The flows are the ones whose messages carry a secret: register, login, change-password,
-/// forgot-password and reset-password.
+/// forgot-password, reset-password and verify-email.
 /// </summary>
 public abstract class SecretsAtRestScenarios(ModularApp app) : Infrastructure.Scenarios(app)
 {
     [Fact]
-    public async Task no_password_and_no_reset_token_is_stored_on_a_topic_or_in_a_table()
+    public async Task no_password_and_no_reset_or_verification_token_is_stored_on_a_topic_or_in_a_table()
     {
         var run = Guid.NewGuid().ToString("N")[..12];
         var email = $"secret-{run}@example.com";
@@ -25,6 +25,9 @@ public abstract class SecretsAtRestScenarios(ModularApp app) : Infrastructure.Sc
 
         var session = (await (await Gateway.PostJsonAsync("/api/v1/auth/register", new { email, password = first, name = "Sam" }, 201))
             .ReadAsJsonAsync<TokenPair>())!;
+        await App.Mail.WaitForAsync(email);
+        var verification = App.Mail.VerificationTokenFor(email);
+        await Gateway.PostJsonAsync("/api/v1/auth/verify-email", new { token = verification }, 204);
         await Gateway.LoginAsync(email, first);
         await Gateway.SendAsync(HttpMethod.Post, "/api/v1/auth/change-password", session.AccessToken,
             new { currentPassword = first, newPassword = second }, 204);
@@ -40,7 +43,7 @@ public abstract class SecretsAtRestScenarios(ModularApp app) : Infrastructure.Sc
 
         // What is searched holds this run's messages: the envelopes of the password reset are among them.
         stored.Count(s => s.Contains("PasswordResetRequested")).ShouldBeGreaterThan(0, "no stored message of this flow was found to search");
-        foreach (var secret in new[] { first, second, third, token })
+        foreach (var secret in new[] { first, second, third, token, verification })
             stored.Where(s => s.Contains(secret)).ShouldBeEmpty($"'{secret}' is stored in clear");
         // Encrypted whole: not even the address is readable in a message body.
         stored.Where(s => s.Contains("\"" + email + "\"") && s.Contains("PasswordResetRequested")).ShouldBeEmpty();

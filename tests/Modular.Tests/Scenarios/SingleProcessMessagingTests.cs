@@ -33,7 +33,8 @@ public sealed class SingleProcessMessagingTests(SingleProcessApp app) : Infrastr
     [Fact]
     public async Task the_same_UserRegistered_handled_twice_sends_one_email()
     {
-        var registered = new UserRegistered(Guid.NewGuid(), Guid.NewGuid(), "twice@example.com", "Twice", DateTimeOffset.UtcNow);
+        var registered = new UserRegistered(Guid.NewGuid(), Guid.NewGuid(), "twice@example.com", "Twice", DateTimeOffset.UtcNow,
+            "a-verification-token", DateTimeOffset.UtcNow.AddDays(1));
 
         await app.Host.InvokeMessageAndWaitAsync(registered);
         await app.Host.InvokeMessageAndWaitAsync(registered);

@@ -149,6 +149,62 @@ public sealed partial class UserRequestsTests(SingleProcessApp app) : Infrastruc
         (await InvokeAsync<UserResult>(new ResetPassword(first.Token, NewPassword))).Result.Failure.ShouldBeNull();
     }
 
+    [Fact]
+    public async Task the_verification_token_is_stored_only_as_its_hash_and_verifying_publishes_UserEmailVerified()
+    {
+        var user = (await App.RegisterAsync("hana@example.com")).User;
+        var token = App.Mail.VerificationTokenFor("hana@example.com");
+
+        await using (var session = Store.QuerySession())
+        {
+            var stored = await session.Query<EmailVerificationToken>().ToListAsync();
+            stored.ShouldHaveSingleItem().Id.ShouldBe(SingleUseToken.HashOf(token));
+            (await session.Json.FindByIdAsync<EmailVerificationToken>(stored[0].Id)).ShouldNotBeNull().ShouldNotContain(token);
+        }
+
+        var (tracked, result) = await InvokeAsync<UserResult>(new VerifyEmail(token));
+
+        result.User!.EmailVerified.ShouldBeTrue();
+        var verified = tracked.FindSingleTrackedMessageOfType<UserEmailVerified>();
+        (verified.UserId, verified.VerifiedAt).ShouldBe((user.Id, result.User.EmailVerifiedAt!.Value));
+        result.User.UpdatedAt.ShouldBe(verified.VerifiedAt);
+    }
+
+    [Fact]
+    public async Task a_resend_within_five_minutes_of_the_last_link_or_once_verified_sends_nothing()
+    {
+        var user = (await App.RegisterAsync("ines@example.com")).User;
+        var token = App.Mail.VerificationTokenFor("ines@example.com");
+
+        // The welcome e-mail's link is less than five minutes old: it still works, and no second one is sent.
+        (await app.Host.SendMessageAndWaitAsync(new ResendVerification(user.Id), timeoutInMilliseconds: 30_000))
+            .FindEnvelopesWithMessageType<EmailVerificationRequested>().ShouldBeEmpty();
+        (await InvokeAsync<UserResult>(new VerifyEmail(token))).Result.User!.EmailVerified.ShouldBeTrue();
+
+        await using (var session = Store.LightweightSession())
+        {
+            session.DeleteWhere<EmailVerificationToken>(t => t.UserId == user.Id);
+            await session.SaveChangesAsync();
+        }
+        (await app.Host.SendMessageAndWaitAsync(new ResendVerification(user.Id), timeoutInMilliseconds: 30_000))
+            .FindEnvelopesWithMessageType<EmailVerificationRequested>().ShouldBeEmpty();
+        App.Mail.To("ines@example.com").ShouldHaveSingleItem(); // the welcome e-mail
+    }
+
+    [Fact]
+    public async Task two_concurrent_verifications_with_one_token_succeed_once()
+    {
+        await App.RegisterAsync("jule@example.com");
+        var token = App.Mail.VerificationTokenFor("jule@example.com");
+
+        var results = await Task.WhenAll(
+            app.Host.MessageBus().InvokeAsync<UserResult>(new VerifyEmail(token)),
+            app.Host.MessageBus().InvokeAsync<UserResult>(new VerifyEmail(token)));
+
+        results.Count(r => r.Failure is null).ShouldBe(1);
+        results.Count(r => r.Failure == UserFailure.InvalidToken).ShouldBe(1);
+    }
+
     private async Task BackDateResetTokenAsync(string token, TimeSpan by)
     {
         await using var session = Store.LightweightSession();

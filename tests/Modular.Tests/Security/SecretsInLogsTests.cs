@@ -35,7 +35,8 @@ public sealed class SecretsInLogsTests
     public void the_messages_that_carry_secrets_are_found()
     {
         TypesWithSecrets().Select(t => t.Name).ShouldBe(
-            ["RegisterUser", "VerifyCredentials", "ChangePassword", "ResetPassword", "DeleteUser", "PasswordResetRequested"], ignoreOrder: true);
+            ["RegisterUser", "VerifyCredentials", "ChangePassword", "ResetPassword", "DeleteUser", "VerifyEmail",
+             "PasswordResetRequested", "UserRegistered", "EmailVerificationRequested"], ignoreOrder: true);
     }
 
     private static IEnumerable<PropertyInfo> SecretProperties(Type type) =>

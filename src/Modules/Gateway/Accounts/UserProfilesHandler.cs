@@ -25,5 +25,8 @@ public static class UserProfilesHandler
     public static Task Handle(UserPasswordChanged changed, UserProfiles profiles) =>
         profiles.ChangedAsync(changed.UserId, changed.ChangedAt);
 
+    public static Task Handle(UserEmailVerified verified, UserProfiles profiles) =>
+        profiles.ChangedAsync(verified.UserId, verified.VerifiedAt);
+
     public static Task Handle(UserDeleted deleted, UserProfiles profiles) => profiles.DeletedAsync(deleted.UserId);
 }

@@ -21,6 +21,13 @@ internal static class Problems
     public static ValidationProblem Invalid(string field, string message) =>
         TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] });
 
+    /// <summary>The problem type a client can tell this 403 by: it should offer to resend the verification e-mail.</summary>
+    public const string EmailNotVerifiedType = "https://modular.dev/problems/email-not-verified";
+
+    public static ProblemHttpResult EmailNotVerified() =>
+        TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "E-mail not verified", type: EmailNotVerifiedType,
+            detail: "Follow the link of the welcome e-mail to verify the address, then log in again.");
+
     /// <summary>A valid token whose account is gone is no session at all.</summary>
     public static ProblemHttpResult AccountGone() => Unauthorized("The account of this token no longer exists.");
 }

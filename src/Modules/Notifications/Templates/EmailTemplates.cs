@@ -23,6 +23,10 @@ public static partial class EmailTemplates
     // Parsed once, at first use; IFluidTemplate is thread-safe, a TemplateContext is not (one per render).
     private static readonly Lazy<FrozenDictionary<string, IFluidTemplate>> Parsed = new(Load);
 
+    /// <summary>How e-mails show a moment: to the minute, in UTC, said so in the text.</summary>
+    public static string UtcMinute(DateTimeOffset moment) =>
+        moment.ToUniversalTime().ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>
     /// Renders the e-mail <paramref name="template"/> (e.g. <c>welcome</c>) for <paramref name="model"/>, an object whose
     /// public properties the templates name (<c>new { name, email }</c>): a one-line subject, a text part and an HTML
@@ -31,10 +35,6 @@ public static partial class EmailTemplates
     /// <exception cref="InvalidOperationException">
     /// There is no such template, one of its three parts is missing, or a part names a value <paramref name="model"/> lacks.
     /// </exception>
-    /// <summary>How e-mails show a moment: to the minute, in UTC, said so in the text.</summary>
-    public static string UtcMinute(DateTimeOffset moment) =>
-        moment.ToUniversalTime().ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture);
-
     public static MimeMessage Render(string template, object model, MailboxAddress from, MailboxAddress to)
     {
         ArgumentNullException.ThrowIfNull(model);

@@ -4,7 +4,23 @@ namespace Modular.Users.Contracts.Events;
 // on topic users.events in split mode, keyed by UserId (see MessagingTopology).
 // EventId identifies one occurrence, so a consumer can recognise a redelivered event.
 
-public sealed record UserRegistered(Guid EventId, Guid UserId, string Email, string Name, DateTimeOffset RegisteredAt);
+/// <summary>The welcome e-mail carries the link that verifies the address: the token itself, like <see cref="PasswordResetRequested"/>'s.</summary>
+public sealed record UserRegistered(Guid EventId, Guid UserId, string Email, string Name, DateTimeOffset RegisteredAt,
+    string VerificationToken, DateTimeOffset VerificationExpiresAt)
+{
+    public override string ToString() =>
+        $"UserRegistered {{ EventId = {EventId}, UserId = {UserId}, Email = {Email}, RegisteredAt = {RegisteredAt:O} }}";
+}
+
+/// <summary>A new verification link for an address not yet verified (resend-verification); older links stop working.</summary>
+public sealed record EmailVerificationRequested(Guid EventId, Guid UserId, string Email, string Name, string Token, DateTimeOffset ExpiresAt)
+{
+    public override string ToString() =>
+        $"EmailVerificationRequested {{ EventId = {EventId}, UserId = {UserId}, Email = {Email}, ExpiresAt = {ExpiresAt:O} }}";
+}
+
+/// <summary>The owner proved the address; <paramref name="VerifiedAt"/> is also the account's new <c>updatedAt</c>.</summary>
+public sealed record UserEmailVerified(Guid EventId, Guid UserId, string Email, DateTimeOffset VerifiedAt);
 
 public sealed record UserProfileUpdated(Guid EventId, Guid UserId, string Name, DateTimeOffset UpdatedAt);
 

@@ -1,0 +1,32 @@
+using FluentValidation;
+using Microsoft.AspNetCore.Http;
+using Modular.Gateway.Accounts;
+using Modular.Gateway.Http;
+using Modular.Users.Contracts;
+using Wolverine;
+
+namespace Modular.Gateway.Auth;
+
+public sealed record VerifyEmailRequest(string? Token);
+
+internal static class VerifyEmailEndpoint
+{
+    private static readonly Validator Rules = new();
+
+    public static async Task<IResult> Handle(VerifyEmailRequest request, IMessageBus bus, UserProfiles profiles, CancellationToken ct)
+    {
+        if (Rules.Validate(request) is { IsValid: false } invalid) return invalid.ToProblem();
+
+        var result = await bus.InvokeAsync<UserResult>(new VerifyEmail(request.Token!), ct);
+        if (result.User is not { } user) return Problems.Invalid("token", "The verification token is invalid, expired or already used.");
+
+        await profiles.StoreAsync(user);
+        return TypedResults.NoContent();
+    }
+
+    private sealed class Validator : AbstractValidator<VerifyEmailRequest>
+    {
+        public Validator() =>
+            RuleFor(r => r.Token).NotEmpty().WithMessage("The verification token is required.").MaximumLength(200).NoControlCharacters();
+    }
+}

@@ -1,0 +1,59 @@
+using System.Buffers.Text;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Modular.Users;
+
+/// <summary>
+/// A token that an e-mail carries and the owner of the address sends back once, in schema <c>users</c>, keyed
+/// by the SHA-256 hash of the token: the token itself exists only in the e-mail, so a leaked table cannot be
+/// used. A used token is kept, marked, until the user's next request or deletion, so that its single use is
+/// checked by the document's version (optimistic concurrency) rather than by its absence.
+/// </summary>
+public abstract class SingleUseToken
+{
+    /// <summary>At most one e-mail with a new token per account in this time: no request can be used to flood a mailbox.</summary>
+    public static readonly TimeSpan ResendInterval = TimeSpan.FromMinutes(5);
+
+    public string Id { get; set; } = "";
+    public Guid UserId { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset ExpiresAt { get; set; }
+    public DateTimeOffset? UsedAt { get; set; }
+
+    public bool IsUsableAt(DateTimeOffset now) => UsedAt is null && now < ExpiresAt;
+
+    /// <summary>A new random token (256 bits, base64url) and the hash it is stored under.</summary>
+    public static (string Token, string Hash) NewToken()
+    {
+        var token = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
+        return (token, HashOf(token));
+    }
+
+    public static string HashOf(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+
+    /// <summary>A new token for <paramref name="userId"/> valid for <paramref name="lifetime"/>: the document to store and the token to send.</summary>
+    protected static (T Document, string Token) Issue<T>(Guid userId, DateTimeOffset now, TimeSpan lifetime) where T : SingleUseToken, new()
+    {
+        var (token, hash) = NewToken();
+        return (new T { Id = hash, UserId = userId, CreatedAt = now, ExpiresAt = now + lifetime }, token);
+    }
+}
+
+/// <summary>The token of a password-reset e-mail.</summary>
+public sealed class PasswordResetToken : SingleUseToken
+{
+    public static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(30);
+
+    public static (PasswordResetToken Document, string Token) Issue(Guid userId, DateTimeOffset now) =>
+        Issue<PasswordResetToken>(userId, now, Lifetime);
+}
+
+/// <summary>The token of the welcome e-mail's verification link (and of a resent one): it proves the address is the user's.</summary>
+public sealed class EmailVerificationToken : SingleUseToken
+{
+    public static readonly TimeSpan Lifetime = TimeSpan.FromHours(24);
+
+    public static (EmailVerificationToken Document, string Token) Issue(Guid userId, DateTimeOffset now) =>
+        Issue<EmailVerificationToken>(userId, now, Lifetime);
+}
