@@ -3,6 +3,7 @@
 #   make test   the same services, then the whole test suite
 #   make split  the same build as separate services over Kafka (the test broker), gateways on :3000 and :3001
 #   make bench  spec section 9's figures as ratios to baselines of the same run (docs/performance.md)
+#   make image  the Docker image of this commit, tagged with its sha (`make image-tag` prints the tag)
 SHELL := /bin/bash
 .DEFAULT_GOAL := run
 
@@ -19,7 +20,7 @@ SERVICES := set -a && eval "$$(bash scripts/services.sh)" && set +a
 # The topics of src/BuildingBlocks/Messaging/MessagingTopology.cs, created before any consumer starts.
 TOPICS := users.requests users.events
 
-.PHONY: services run split test bench build publish clean
+.PHONY: services run split test bench build publish image image-tag clean
 
 services:
 	@bash scripts/services.sh
@@ -49,6 +50,18 @@ bench:
 # The Release output the image carries (pre-generated Wolverine code), into .data/publish.
 publish:
 	bash scripts/publish.sh .data/publish
+
+# One tag per build: the commit's sha, so a node never runs a stale image under a reused tag; -dirty when the
+# work tree differs from the commit. IMAGE is the repository to push to (kubernetes/kustomization.yaml's newName).
+IMAGE ?= modular
+TAG ?= $(shell git rev-parse --short=12 HEAD)$(shell git diff --quiet HEAD -- || echo -dirty)
+
+image-tag:
+	@echo $(TAG)
+
+image:
+	docker build -f docker/Dockerfile -t $(IMAGE):$(TAG) .
+	@echo "built $(IMAGE):$(TAG); push it, then: (cd kubernetes && kustomize edit set image modular=$(IMAGE):$(TAG))"
 
 clean:
 	dotnet clean Modular.sln

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Static checks of the deployment files that need their own tools (no Docker engine is needed):
 #   docker/docker-compose.yml           `docker-compose config` (Debian's docker-compose), with the example .env
+#   kubernetes/                         `kubectl kustomize` renders it (the images: rewrite included); no cluster
 #   docker/prometheus/prometheus.yml    `promtool check config` (also checks the rule files it loads)
 #   docker/prometheus/alerts.yml        `promtool check rules`
 #   docker/prometheus/alerts.test.yml   `promtool test rules`: the alerts' unit tests
@@ -26,6 +27,11 @@ command -v docker-compose >/dev/null || apt_install docker-compose
 
 quietly docker-compose -f docker/docker-compose.yml --env-file docker/.env.example config -q
 log "docker/docker-compose.yml: valid"
+
+# Debian's kubectl is in kubernetes-client; a kubectl already on PATH (any version) will do.
+command -v kubectl >/dev/null || apt_install kubernetes-client
+quietly kubectl kustomize kubernetes/
+log "kubernetes/: renders"
 
 TOOLS=.data/tools
 PROMTOOL=$(command -v promtool || true)

@@ -19,7 +19,11 @@ public static class HealthEndpoints
     /// <summary>Dependencies without which messaging cannot start at all (see <see cref="DependencyGate"/>).</summary>
     public const string StartupTag = "startup";
 
-    /// <summary>How long one dependency may take to answer before readiness calls it down.</summary>
+    /// <summary>
+    /// How long one dependency may take to answer before readiness calls it down. Every readiness check is
+    /// registered with it and they run concurrently, so <c>/health/ready</c> answers within it: the probes'
+    /// <c>timeoutSeconds</c> in kubernetes/ are above it.
+    /// </summary>
     public static readonly TimeSpan CheckTimeout = TimeSpan.FromSeconds(3);
 
     /// <summary>

@@ -65,7 +65,8 @@ public static class ModularHost
         builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
-        builder.Services.AddHealthChecks().AddCheck<HealthEndpoints.StartedCheck>("started", tags: [HealthEndpoints.ReadyTag]);
+        builder.Services.AddHealthChecks().AddCheck<HealthEndpoints.StartedCheck>("started", tags: [HealthEndpoints.ReadyTag],
+            timeout: HealthEndpoints.CheckTimeout);
         builder.Services.AddSingleton(role);
         builder.Services.AddHostedService<MessageMetrics>();
         if (role.Kafka is { } kafka)
@@ -73,8 +74,11 @@ public static class ModularHost
             builder.Services.AddSingleton(kafka);
             builder.Services.AddSingleton<KafkaTopics>();
             builder.Services.AddHostedService<KafkaConsumerLag>();
+            // Bounded like every readiness check, so that the probes' timeouts cover /health/ready: one metadata
+            // request and one topic creation per topic could otherwise take several CheckTimeouts.
             builder.Services.AddHealthChecks()
-                .AddCheck<KafkaTopics>("kafka", tags: [HealthEndpoints.ReadyTag, HealthEndpoints.StartupTag]);
+                .AddCheck<KafkaTopics>("kafka", tags: [HealthEndpoints.ReadyTag, HealthEndpoints.StartupTag],
+                    timeout: HealthEndpoints.CheckTimeout);
         }
 
         builder.Services.Configure<HostOptions>(host =>
@@ -82,7 +86,8 @@ public static class ModularHost
             // The web server must not wait for Wolverine, which waits for its dependencies (DependencyGate).
             host.ServicesStartConcurrently = true;
             // On SIGTERM the web server finishes its in-flight requests, then Wolverine its in-flight messages;
-            // together within this time, inside Kubernetes' and Compose's 30 s before SIGKILL.
+            // together within this time, inside Compose's 30 s before SIGKILL and Kubernetes' 35 s (which begin
+            // with the 5 s preStop pause).
             host.ShutdownTimeout = ShutdownTimeout;
         });
         builder.Services.AddAsyncWolverineExtension<DependencyGate>();

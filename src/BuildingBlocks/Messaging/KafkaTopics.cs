@@ -38,7 +38,7 @@ public sealed class KafkaTopics(HostRole role, KafkaSettings kafka, ILogger<Kafk
             {
                 return HealthCheckResult.Unhealthy("Kafka cannot be reached", e);
             }
-        }, ct);
+        }, ct).WaitAsync(ct); // the client's calls take no token: stop waiting when the check's timeout ends
 
     private List<string> Missing()
     {

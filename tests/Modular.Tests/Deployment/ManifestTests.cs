@@ -1,3 +1,6 @@
+using Microsoft.Extensions.DependencyInjection;
+using Modular.BuildingBlocks.Hosting;
+
 namespace Modular.Tests.Deployment;
 
 /// <summary>
@@ -21,7 +24,14 @@ public sealed class ManifestTests
     {
         var deployment = Manifests.Deployment(service);
         deployment.Map("metadata").Text("namespace").ShouldBe("microservices");
-        deployment.Map("spec").Text("replicas").ShouldBe(replicas.ToString());
+        // Where an HPA scales a Deployment it alone sets the count, from the seed's replicas up: a replicas field
+        // beside it would reset a scaled-out Deployment to the seed's number on every apply.
+        if (Manifests.Autoscaler(service) is { } autoscaler)
+        {
+            deployment.Map("spec").ContainsKey("replicas").ShouldBeFalse();
+            autoscaler.Map("spec").Text("minReplicas").ShouldBe(replicas.ToString());
+        }
+        else deployment.Map("spec").Text("replicas").ShouldBe(replicas.ToString());
 
         var container = Manifests.Container(service);
         var resources = container.Map("resources");
@@ -34,16 +44,41 @@ public sealed class ManifestTests
         var compose = Manifests.Compose(service);
         kubernetes.Environment["MODULES"].ShouldBe(modules);
         compose.Environment["MODULES"].ShouldBe(modules);
-        // One image for every role; compose builds it from docker/Dockerfile.
-        kubernetes.Image.ShouldBe(compose.Image);
+        // One image for every role; compose builds it from docker/Dockerfile under the same name, and the
+        // cluster pulls it with the registry and tag of the kustomization (next test).
+        compose.Image.Split(':')[0].ShouldBe(kubernetes.Image);
         Manifests.ComposeServices().Map(service).Map("build").Text("dockerfile").ShouldBe("docker/Dockerfile");
         // The image runs as a non-root user, and Kubernetes insists on it.
-        Manifests.Deployment(service).Map("spec").Map("template").Map("spec").Map("securityContext").Text("runAsNonRoot").ShouldBe("true");
+        Manifests.PodSpec(service).Map("securityContext").Text("runAsNonRoot").ShouldBe("true");
         // Nothing of the image can be changed at run time; the runtime's scratch space is an emptyDir on /tmp.
         container.Map("securityContext").Text("readOnlyRootFilesystem").ShouldBe("true");
         var tmp = container.List("volumeMounts").Cast<Dictionary<object, object>>().Single(m => m.Text("mountPath") == "/tmp");
-        Manifests.Deployment(service).Map("spec").Map("template").Map("spec").List("volumes").Cast<Dictionary<object, object>>()
+        Manifests.PodSpec(service).List("volumes").Cast<Dictionary<object, object>>()
             .Single(v => v.Text("name") == tmp.Text("name")).ContainsKey("emptyDir").ShouldBeTrue();
+    }
+
+    [Fact]
+    public void every_deployment_names_a_plain_image_that_the_kustomization_sets_to_a_registry_and_a_build_tag()
+    {
+        var entries = Manifests.Kustomization().List("images").Cast<Dictionary<object, object>>().ToList();
+        var images = new HashSet<string>();
+        foreach (var service in Manifests.Services)
+        foreach (Dictionary<object, object> container in Manifests.PodSpec(service).List("containers"))
+        {
+            var image = container.Text("image")!;
+            images.Add(image);
+            // No tag or digest here: they are set in one place, the kustomization.
+            image.ShouldMatch("^[a-z0-9]+([._/-][a-z0-9]+)*$", service);
+            // The default pull policy of a tagged image (IfNotPresent) is right for a tag that names one build;
+            // `latest` with IfNotPresent kept whatever image a node had pulled first.
+            container.ContainsKey("imagePullPolicy").ShouldBeFalse(service);
+
+            var entry = entries.Single(e => e.Text("name") == image);
+            entry.Text("newName")!.ShouldContain('/'); // a registry the cluster pulls from, not Docker Hub's library
+            entry.Text("newTag").ShouldNotBeNullOrWhiteSpace();
+            entry.Text("newTag").ShouldNotBe("latest");
+        }
+        entries.Select(e => e.Text("name")!).ShouldBe(images, ignoreOrder: true);
     }
 
     [Fact]
@@ -76,9 +111,55 @@ public sealed class ManifestTests
         readiness.Map("httpGet").Text("path").ShouldBeOneOf("/health", "/health/ready");
         readiness.Text("initialDelaySeconds").ShouldBe("5");
         readiness.Text("periodSeconds").ShouldBe("5");
-        // Kubernetes waits this long after SIGTERM: more than the host's own shutdown timeout.
-        int.Parse(Manifests.Deployment(service).Map("spec").Map("template").Map("spec").Text("terminationGracePeriodSeconds")!)
-            .ShouldBeGreaterThan((int)Modular.BuildingBlocks.Hosting.ModularHost.ShutdownTimeout.TotalSeconds);
+        // A probe waits longer than the checks behind it (each gives up after CheckTimeout, see below): a slow
+        // dependency makes the pod "not ready" by the check's own answer, never by a probe timeout (default 1 s).
+        foreach (var probe in new[] { liveness, readiness })
+            int.Parse(probe.Text("timeoutSeconds") ?? "1").ShouldBeGreaterThan((int)HealthEndpoints.CheckTimeout.TotalSeconds);
+    }
+
+    [Theory]
+    [InlineData("gateway")]
+    [InlineData("user-service")]
+    [InlineData("notification-service")]
+    public void every_readiness_check_of_a_service_gives_up_within_the_check_timeout(string service)
+    {
+        var checks = ReadinessChecks.Of(Manifests.Kubernetes(service).Environment["MODULES"]);
+        checks.Select(c => c.Name).ShouldContain("kafka");
+        // The checks run concurrently, so /health/ready answers within CheckTimeout only if each one is bounded by it.
+        checks.ShouldAllBe(c => c.Timeout > TimeSpan.Zero && c.Timeout <= HealthEndpoints.CheckTimeout);
+    }
+
+    [Fact]
+    public async Task the_kafka_check_stops_waiting_for_the_broker_when_its_timeout_ends()
+    {
+        // The Kafka client's calls take no cancellation token: a registration timeout alone would not bound them.
+        await using var services = ReadinessChecks.Container("users");
+        var check = services.GetRequiredService<Modular.BuildingBlocks.Messaging.KafkaTopics>();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        await Should.ThrowAsync<OperationCanceledException>(() => check.CheckHealthAsync(new(), timeout.Token));
+        watch.Elapsed.ShouldBeLessThan(HealthEndpoints.CheckTimeout);
+        // The abandoned metadata request ends by itself within CheckTimeout; only then may its client be disposed.
+        await Task.Delay(HealthEndpoints.CheckTimeout + TimeSpan.FromSeconds(1));
+    }
+
+    [Theory]
+    [InlineData("gateway")]
+    [InlineData("user-service")]
+    [InlineData("notification-service")]
+    public void every_pod_serves_on_for_five_seconds_after_deletion_and_then_gets_the_hosts_whole_shutdown_timeout(string service)
+    {
+        // ingress-nginx and kube-proxy may send to a deleted pod for a few seconds after the kubelet's SIGTERM;
+        // the pause keeps it serving meanwhile. The kubelet's own sleep: the read-only image needs no binary for it.
+        var pause = int.Parse(Manifests.Container(service).Map("lifecycle").Map("preStop").Map("sleep").Text("seconds")!);
+        pause.ShouldBe(5);
+        // The grace period runs from the start of preStop: the pause, the host's shutdown, a margin, then SIGKILL.
+        var shutdown = (int)ModularHost.ShutdownTimeout.TotalSeconds;
+        int.Parse(Manifests.PodSpec(service).Text("terminationGracePeriodSeconds")!).ShouldBeGreaterThan(pause + shutdown);
+        // Compose has no endpoints to drain and sends SIGTERM at once: its grace period covers the shutdown alone.
+        var composeGrace = Manifests.ComposeServices().Map(service).Text("stop_grace_period")!;
+        composeGrace.ShouldMatch("^[0-9]+s$");
+        int.Parse(composeGrace.TrimEnd('s')).ShouldBeGreaterThan(shutdown);
     }
 
     [Fact]
@@ -97,8 +178,8 @@ public sealed class ManifestTests
         var backend = path.Map("backend").Map("service");
         backend.Text("name").ShouldBe(service.Map("metadata").Text("name"));
 
-        var hpa = Manifests.Kubernetes("gateway/hpa.yaml", "HorizontalPodAutoscaler");
-        hpa.Map("spec").Map("scaleTargetRef").Text("name").ShouldBe(Manifests.Deployment("gateway").Map("metadata").Text("name"));
+        // The HPA owns the gateway's replica count (no replicas in the Deployment: the seed's test above).
+        var hpa = Manifests.Autoscaler("gateway").ShouldNotBeNull();
         hpa.Map("spec").Text("minReplicas").ShouldBe("2"); // never below the seed's two replicas
     }
 

@@ -113,8 +113,24 @@ public static partial class Manifests
 
     public static Dictionary<object, object> Deployment(string service) => Kubernetes($"{service}/deployment.yaml", "Deployment");
 
+    public static Dictionary<object, object> PodSpec(string service) => Deployment(service).Map("spec").Map("template").Map("spec");
+
+    public static Dictionary<object, object> Kustomization() => Load("kubernetes/kustomization.yaml")[0];
+
+    /// <summary>Every document of every file the kustomization applies.</summary>
+    public static IEnumerable<Dictionary<object, object>> KustomizedResources() =>
+        Kustomization().List("resources").SelectMany(r => Load(Path.Combine("kubernetes", r.ToString()!)));
+
+    /// <summary>The HorizontalPodAutoscaler that scales the service's Deployment, if one does.</summary>
+    public static Dictionary<object, object>? Autoscaler(string service)
+    {
+        var name = Deployment(service).Map("metadata").Text("name");
+        return KustomizedResources().SingleOrDefault(d => d.Text("kind") == "HorizontalPodAutoscaler"
+            && d.Map("spec").Map("scaleTargetRef") is var target && target.Text("kind") == "Deployment" && target.Text("name") == name);
+    }
+
     public static Dictionary<object, object> Container(string service) =>
-        (Dictionary<object, object>)Deployment(service).Map("spec").Map("template").Map("spec").List("containers").Single();
+        (Dictionary<object, object>)PodSpec(service).List("containers").Single();
 
     public static ServiceManifest Kubernetes(string service)
     {
