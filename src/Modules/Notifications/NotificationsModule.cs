@@ -81,4 +81,7 @@ public sealed record MailSettings(MailboxAddress From, Uri AppBaseUrl)
 
     /// <summary>The page of the web app that posts <paramref name="token"/> with a new password to <c>/api/v1/auth/reset-password</c>.</summary>
     public string ResetLink(string token) => Link($"reset-password?token={Uri.EscapeDataString(token)}");
+
+    /// <summary>The page of the web app that asks for a reset link (<c>/api/v1/auth/forgot-password</c>).</summary>
+    public string ForgotPasswordLink => Link("forgot-password");
 }

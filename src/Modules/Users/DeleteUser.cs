@@ -19,6 +19,7 @@ public static class DeleteUserHandler
         session.Delete(user);
         session.DeleteWhere<PasswordResetToken>(t => t.UserId == user.Id);
         session.DeleteWhere<EmailVerificationToken>(t => t.UserId == user.Id);
+        session.Delete<LoginLockout>(user.Id);
 
         var now = DateTimeOffset.UtcNow;
         return (UserResult.Success(user.ToDetails()), new UserDeleted(Guid.CreateVersion7(now), user.Id, user.Email, user.Name, now));

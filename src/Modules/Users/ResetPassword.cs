@@ -27,6 +27,8 @@ public static class ResetPasswordHandler
         reset.UsedAt = now;
         session.Store(reset);
         session.DeleteWhere<PasswordResetToken>(t => t.UserId == user.Id && t.Id != reset.Id);
+        // The owner proved the mailbox: a lockout ends, and the count of wrong passwords starts again.
+        session.Delete<LoginLockout>(user.Id);
 
         return (UserResult.Success(user.ToDetails()),
             new UserPasswordChanged(Guid.CreateVersion7(now), user.Id, user.Email, user.Name, user.UpdatedAt));

@@ -15,6 +15,9 @@ public static class UsersModule
     public static WolverineOptions AddUsers(this WolverineOptions opts, SettingsReader settings)
     {
         var adminEmails = settings.Optional("ADMIN_EMAILS", new HashSet<string>(), ParseEmailList);
+        var lockout = new LockoutPolicy(
+            settings.Optional("LOGIN_LOCKOUT_THRESHOLD", LockoutPolicy.Default.Threshold, SettingParsers.PositiveInt),
+            settings.Optional("LOGIN_LOCKOUT_DURATION", LockoutPolicy.Default.Duration, SettingParsers.Duration));
 
         opts.AddModularPersistence(settings);
         opts.Discovery.IncludeAssembly(typeof(UsersModule).Assembly);
@@ -28,8 +31,9 @@ public static class UsersModule
             marten.Schema.For<EmailVerificationToken>().DatabaseSchemaName(Schema)
                 .UseOptimisticConcurrency(true)
                 .Index(t => t.UserId);
+            marten.Schema.For<LoginLockout>().DatabaseSchemaName(Schema);
         });
-        opts.Services.AddSingleton(new UsersSettings(adminEmails));
+        opts.Services.AddSingleton(new UsersSettings(adminEmails, lockout));
         opts.Services.AddSingleton<Passwords>();
         return opts;
     }
@@ -45,7 +49,8 @@ public static class UsersModule
 /// <c>ADMIN_EMAILS</c>: accounts with these addresses get the admin role once the address is verified. Whoever
 /// registers such an address first is a plain user until then: the role goes to the owner of the mailbox.
 /// </param>
-public sealed record UsersSettings(IReadOnlySet<string> AdminEmails)
+/// <param name="Lockout"><c>LOGIN_LOCKOUT_THRESHOLD</c> and <c>LOGIN_LOCKOUT_DURATION</c>: when wrong passwords lock password login.</param>
+public sealed record UsersSettings(IReadOnlySet<string> AdminEmails, LockoutPolicy Lockout)
 {
     public const string AdminRole = "admin";
     public const string UserRole = "user";

@@ -4,24 +4,25 @@ using Modular.Notifications.Templates;
 
 namespace Modular.Tests.Notifications;
 
-/// <summary>The five e-mails as the handlers render them, without a host: subject, text and HTML parts, and escaping.</summary>
+/// <summary>The six e-mails as the handlers render them, without a host: subject, text and HTML parts, and escaping.</summary>
 public sealed class EmailTemplateTests
 {
     private const string ResetLink = "https://app.example.com/reset-password?token=Abc-123_xyz";
     private const string VerifyLink = "https://app.example.com/verify-email?token=Def-456_uvw";
+    private const string ForgotLink = "https://app.example.com/forgot-password";
 
     private static readonly MailboxAddress From = new("Modular", "no-reply@modular.local");
 
     public static TheoryData<string> Templates() =>
         [
             UserRegisteredHandler.Template, EmailVerificationRequestedHandler.Template, UserPasswordChangedHandler.Template,
-            PasswordResetRequestedHandler.Template, UserDeletedHandler.Template,
+            PasswordResetRequestedHandler.Template, UserDeletedHandler.Template, UserLockedOutHandler.Template,
         ];
 
     private static MimeMessage Render(string template, string name) =>
         EmailTemplates.Render(template,
             new { name, email = "ann@example.com", changed_at = "2030-01-02 03:04", reset_link = ResetLink, verify_link = VerifyLink,
-                expires_at = "2030-01-02 03:34" },
+                expires_at = "2030-01-02 03:34", locked_until = "2030-01-02 03:49", forgot_link = ForgotLink },
             From, new MailboxAddress(name, "ann@example.com"));
 
     [Theory]
@@ -71,6 +72,20 @@ public sealed class EmailTemplateTests
             body.ShouldContain("works once and expires in 24 hours (at 2030-01-02 03:34 UTC)", Case.Sensitive);
         }
         Html(message).ShouldContain($"href=\"{VerifyLink}\"", Case.Sensitive);
+    }
+
+    [Fact]
+    public void the_lockout_email_says_until_when_and_links_to_the_forgot_password_page_in_both_parts()
+    {
+        var message = Render(UserLockedOutHandler.Template, "Ann");
+
+        message.Subject.ShouldBe("Sign-in to your Modular account is blocked for now");
+        foreach (var body in new[] { Text(message), Html(message) })
+        {
+            body.ShouldContain("blocked until 2030-01-02 03:49 UTC", Case.Sensitive);
+            body.ShouldContain(ForgotLink, Case.Sensitive);
+        }
+        Html(message).ShouldContain($"href=\"{ForgotLink}\"", Case.Sensitive);
     }
 
     [Fact]

@@ -36,4 +36,10 @@ public sealed record PasswordResetRequested(Guid EventId, Guid UserId, string Em
         $"PasswordResetRequested {{ EventId = {EventId}, UserId = {UserId}, Email = {Email}, ExpiresAt = {ExpiresAt:O} }}";
 }
 
+/// <summary>
+/// Password login for the account is refused until <paramref name="LockedUntil"/> after too many wrong passwords in
+/// a row (LOGIN_LOCKOUT_*); its owner gets an e-mail. A password reset lifts it.
+/// </summary>
+public sealed record UserLockedOut(Guid EventId, Guid UserId, string Email, string Name, DateTimeOffset LockedUntil);
+
 public sealed record UserDeleted(Guid EventId, Guid UserId, string Email, string Name, DateTimeOffset DeletedAt);
