@@ -95,6 +95,12 @@ public static class GatewayModule
             .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status401Unauthorized);
         auth.MapGet("/me", Me.Handle).RequireAuthorization().WithMetadata(UserProfiles.ReadsOwnProfile.Instance)
             .Produces<UserDetails>().ProducesProblem(StatusCodes.Status401Unauthorized);
+        auth.MapGet("/sessions", ListSessions.Handle).RequireAuthorization()
+            .Produces<List<SessionView>>().ProducesProblem(StatusCodes.Status401Unauthorized);
+        auth.MapDelete("/sessions/{id}", EndSession.Handle).RequireAuthorization()
+            .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status404NotFound);
+        auth.MapDelete("/sessions", EndOtherSessions.Handle).RequireAuthorization()
+            .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status401Unauthorized);
         auth.MapPost("/change-password", ChangePasswordEndpoint.Handle).CostsAPasswordHash().LimitedLikeAuth().RequireAuthorization()
             .Produces(StatusCodes.Status204NoContent).ProducesValidationProblem().ProducesProblem(StatusCodes.Status401Unauthorized);
         auth.MapPost("/forgot-password", ForgotPassword.Handle).LimitedLikeAuth()

@@ -14,7 +14,7 @@ internal static class Login
 {
     private static readonly LoginValidator Validator = new();
 
-    public static async Task<IResult> Handle(LoginRequest request, IMessageBus bus, TokenIssuer tokens, UserProfiles profiles,
+    public static async Task<IResult> Handle(LoginRequest request, HttpContext http, IMessageBus bus, TokenIssuer tokens, UserProfiles profiles,
         SecurityEvents security, LoginSettings settings, CancellationToken ct)
     {
         if (Validator.Validate(request) is { IsValid: false } invalid) return invalid.ToProblem();
@@ -31,7 +31,7 @@ internal static class Login
         await profiles.StoreAsync(result.User);
         // Only after the right password: to anyone else an unverified account looks like any other.
         if (settings.RequireVerifiedEmail && !result.User.EmailVerified) return Problems.EmailNotVerified();
-        return TypedResults.Ok(await tokens.OpenSessionAsync(result.User));
+        return TypedResults.Ok(await tokens.OpenSessionAsync(result.User, SessionClient.From(http)));
     }
 
     private sealed class LoginValidator : AbstractValidator<LoginRequest>

@@ -11,7 +11,7 @@ public sealed record RefreshRequest(string? RefreshToken);
 internal static class Refresh
 {
     public static async Task<IResult> Handle(
-        RefreshRequest request, IMessageBus bus, TokenIssuer tokens, TokenStore store, JwtSettings settings, CancellationToken ct)
+        RefreshRequest request, IMessageBus bus, TokenIssuer tokens, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(request.RefreshToken)) return Problems.Invalid("refreshToken", "The refresh token is required.");
         if (await tokens.ReadRefreshTokenAsync(request.RefreshToken) is not { } presented)
@@ -20,13 +20,11 @@ internal static class Refresh
         // The user first: a failure here must not consume the presented token.
         if ((await bus.InvokeAsync<UserResult>(new GetUser(presented.UserId), ct)).User is not { } user) return Problems.AccountGone();
 
-        var newRefreshId = TokenIssuer.NewId();
-        var generation = await store.RotateAsync(presented, newRefreshId, settings.RefreshLifetime);
-        return generation switch
+        return await tokens.RotateAsync(user, presented) switch
         {
-            TokenStore.Reused => Problems.Unauthorized("This refresh token was used before: its whole session is now revoked."),
-            TokenStore.Revoked => Problems.Unauthorized("This session was revoked."),
-            _ => TypedResults.Ok(tokens.NextPair(user, presented, newRefreshId, generation)),
+            ({ } pair, _) => TypedResults.Ok(pair),
+            (_, TokenStore.Reused) => Problems.Unauthorized("This refresh token was used before: its whole session is now revoked."),
+            _ => Problems.Unauthorized("This session was revoked."),
         };
     }
 }

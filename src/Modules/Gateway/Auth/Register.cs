@@ -16,7 +16,7 @@ internal static class Register
 
     private static readonly RegisterValidator Validator = new();
 
-    public static async Task<IResult> Handle(RegisterRequest request, IMessageBus bus, TokenIssuer tokens, UserProfiles profiles, CancellationToken ct)
+    public static async Task<IResult> Handle(RegisterRequest request, HttpContext http, IMessageBus bus, TokenIssuer tokens, UserProfiles profiles, CancellationToken ct)
     {
         if (Validator.Validate(request) is { IsValid: false } invalid) return invalid.ToProblem();
 
@@ -25,7 +25,7 @@ internal static class Register
             return Problems.Conflict("E-mail already registered", "An account with this e-mail address exists. Log in instead.");
 
         await profiles.StoreAsync(result.User!);
-        var pair = await tokens.OpenSessionAsync(result.User!);
+        var pair = await tokens.OpenSessionAsync(result.User!, SessionClient.From(http));
         return TypedResults.Created($"/api/v1/users/{pair.User.Id}", pair);
     }
 

@@ -24,17 +24,32 @@ internal sealed class TokenIssuer(JwtSettings settings, TokenStore store, TimePr
     private static readonly JsonWebTokenHandler Handler = new() { SetDefaultTimesOnTokenCreation = false, MapInboundClaims = false };
 
     /// <summary>A new session (register, login): a new family.</summary>
-    public async Task<TokenPair> OpenSessionAsync(UserDetails user)
+    public async Task<TokenPair> OpenSessionAsync(UserDetails user, SessionClient client)
     {
         var family = NewId();
         var refreshId = NewId();
-        var generation = await store.OpenSessionAsync(user.Id, family, refreshId, settings.RefreshLifetime);
-        return Pair(user, family, refreshId, generation, clock.GetUtcNow());
+        var now = clock.GetUtcNow();
+        var generation = await store.OpenSessionAsync(user.Id, family, refreshId, settings.RefreshLifetime, settings.SessionMaxLifetime,
+            now, RefreshExpiry(now, now), client);
+        return Pair(user, family, refreshId, generation, now);
     }
 
-    /// <summary>The next pair of a session whose refresh token <paramref name="presented"/> was just rotated.</summary>
-    public TokenPair NextPair(UserDetails user, SessionClaims presented, string newRefreshId, long generation) =>
-        Pair(user, presented.Family, newRefreshId, generation, presented.SessionStartedAt);
+    /// <summary>
+    /// Rotates the refresh token <paramref name="presented"/> (<see cref="TokenStore.RotateAsync"/>): the next pair of its
+    /// session, or null with the store's verdict (<see cref="TokenStore.Revoked"/>, <see cref="TokenStore.Reused"/>).
+    /// </summary>
+    public async Task<(TokenPair? Pair, long Verdict)> RotateAsync(UserDetails user, SessionClaims presented)
+    {
+        var newRefreshId = NewId();
+        var now = clock.GetUtcNow();
+        var generation = await store.RotateAsync(presented, newRefreshId, settings.RefreshLifetime, now,
+            RefreshExpiry(now, presented.SessionStartedAt));
+        return generation < 0 ? (null, generation) : (Pair(user, presented.Family, newRefreshId, generation, presented.SessionStartedAt), generation);
+    }
+
+    /// <summary>When a refresh token issued at <paramref name="now"/> expires: its lifetime, cut at the session's maximum.</summary>
+    private DateTimeOffset RefreshExpiry(DateTimeOffset now, DateTimeOffset sessionStartedAt) =>
+        now + Until(now, settings.RefreshLifetime, sessionStartedAt + settings.SessionMaxLifetime);
 
     /// <summary>Reads a refresh token: signed with the refresh key, of the refresh type, unexpired. Null otherwise.</summary>
     public async Task<SessionClaims?> ReadRefreshTokenAsync(string token)

@@ -1,0 +1,55 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http;
+using Modular.Gateway.Http;
+using Modular.Gateway.Tokens;
+
+namespace Modular.Gateway.Auth;
+
+/// <summary>One of the caller's live sessions (a login and every refresh after it); <c>current</c> is the one of this request.</summary>
+/// <param name="LastUsedAt">The login or the latest refresh: access tokens are checked on every request but not recorded, to keep reads free of writes.</param>
+/// <param name="ExpiresAt">When the session ends unless refreshed before (never after its <c>SESSION_MAX_LIFETIME</c>).</param>
+public sealed record SessionView(string Id, DateTimeOffset CreatedAt, DateTimeOffset LastUsedAt, DateTimeOffset ExpiresAt,
+    string? UserAgent, string? IpPrefix, bool Current);
+
+/// <summary><c>GET /api/v1/auth/sessions</c>: the caller's live sessions, the most recently used first.</summary>
+internal static class ListSessions
+{
+    public static async Task<IResult> Handle(ClaimsPrincipal principal, TokenStore store)
+    {
+        var caller = principal.Session();
+        var sessions = await store.ListSessionsAsync(caller.UserId);
+        return TypedResults.Ok(sessions.OrderByDescending(s => s.LastUsedAt).ThenByDescending(s => s.CreatedAt)
+            .Select(s => new SessionView(s.Id, s.CreatedAt, s.LastUsedAt, s.ExpiresAt, s.UserAgent, s.IpPrefix, s.Id == caller.Family))
+            .ToList());
+    }
+}
+
+/// <summary>
+/// <c>DELETE /api/v1/auth/sessions/{id}</c>: ends one of the caller's sessions; its refresh token dies and its access
+/// tokens are refused on every replica at once. Another user's session is 404, like one that does not exist.
+/// </summary>
+internal static class EndSession
+{
+    public static async Task<IResult> Handle(string id, ClaimsPrincipal principal, TokenStore store, JwtSettings settings, TimeProvider clock)
+    {
+        var caller = principal.Session();
+        if (!(await store.ListSessionsAsync(caller.UserId)).Any(s => s.Id == id))
+            return Problems.NotFound("You have no live session with this id.");
+
+        var own = id == caller.Family;
+        await store.EndSessionAsync(caller.UserId, id, own ? caller.TokenId : null, own ? caller.ExpiresAt - clock.GetUtcNow() : TimeSpan.Zero,
+            settings.RefreshLifetime);
+        return TypedResults.NoContent();
+    }
+}
+
+/// <summary><c>DELETE /api/v1/auth/sessions</c>: ends every session of the caller but the current one ("sign out everywhere else").</summary>
+internal static class EndOtherSessions
+{
+    public static async Task<IResult> Handle(ClaimsPrincipal principal, TokenStore store, JwtSettings settings)
+    {
+        var caller = principal.Session();
+        await store.RevokeUserSessionsAsync(caller.UserId, keepFamily: caller.Family, settings.RefreshLifetime);
+        return TypedResults.NoContent();
+    }
+}

@@ -1,0 +1,35 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Http;
+
+namespace Modular.Gateway.Tokens;
+
+/// <summary>
+/// What a session's owner is shown of the client that opened it: the User-Agent and the network, never the full
+/// address (IPv4 /24, IPv6 /48). Enough to recognise "my phone at home", too little to locate anyone.
+/// </summary>
+internal sealed record SessionClient(string? UserAgent, string? IpPrefix)
+{
+    public const int MaxUserAgentLength = 256;
+
+    /// <summary>The client of <paramref name="context"/>: the address the forwarded-headers middleware settled on.</summary>
+    public static SessionClient From(HttpContext context) =>
+        new(UserAgentOf(context.Request.Headers.UserAgent.ToString()), IpPrefixOf(context.Connection.RemoteIpAddress));
+
+    public static string? IpPrefixOf(IPAddress? address)
+    {
+        if (address is null) return null;
+        if (address.IsIPv4MappedToIPv6) address = address.MapToIPv4();
+        var bits = address.AddressFamily == AddressFamily.InterNetwork ? 24 : 48;
+        var bytes = address.GetAddressBytes();
+        Array.Clear(bytes, bits / 8, bytes.Length - bits / 8);
+        return $"{new IPAddress(bytes)}/{bits}";
+    }
+
+    /// <summary>Printable, bounded: a header is the client's to fill, and its owner reads it back.</summary>
+    public static string? UserAgentOf(string header)
+    {
+        var printable = new string(header.Where(c => !char.IsControl(c)).Take(MaxUserAgentLength).ToArray()).Trim();
+        return printable.Length == 0 ? null : printable;
+    }
+}
