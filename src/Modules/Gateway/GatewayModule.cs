@@ -117,6 +117,11 @@ public static class GatewayModule
             .Produces<UserDetails>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status401Unauthorized);
         users.MapDelete("/me", DeleteMe.Handle).CostsAPasswordHash().LimitedLikeAuth()
             .Produces(StatusCodes.Status204NoContent).ProducesValidationProblem().ProducesProblem(StatusCodes.Status401Unauthorized);
+        users.MapGet("/me/security-events", ListSecurityEventsEndpoint.Mine)
+            .Produces<SecurityEventPage>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status401Unauthorized);
+        users.MapGet("/{id}/security-events", ListSecurityEventsEndpoint.OfUser).RequireAuthorization(AdminPolicy)
+            .Produces<SecurityEventPage>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound);
         users.MapGet("/", ListAccounts.Handle).RequireAuthorization(AdminPolicy)
             .Produces<UserPage>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden);
         users.MapGet("/{id}", GetAccount.Handle).WithMetadata(UserProfiles.ReadsOwnProfile.Instance)

@@ -7,13 +7,13 @@ namespace Modular.Users.Contracts;
 // a password or a token print everything but that.
 
 /// <summary>Answered with a <see cref="UserResult"/>: the new user, or <see cref="UserFailure.EmailTaken"/>.</summary>
-public sealed record RegisterUser(string Email, string Password, string? Name)
+public sealed record RegisterUser(string Email, string Password, string? Name, RequestOrigin? Client = null)
 {
     public override string ToString() => $"RegisterUser {{ Email = {Email}, Name = {Name} }}";
 }
 
 /// <summary>Answered with a <see cref="UserResult"/>: the user, or <see cref="UserFailure.InvalidCredentials"/>.</summary>
-public sealed record VerifyCredentials(string Email, string Password)
+public sealed record VerifyCredentials(string Email, string Password, RequestOrigin? Client = null)
 {
     public override string ToString() => $"VerifyCredentials {{ Email = {Email} }}";
 }
@@ -28,7 +28,7 @@ public sealed record UpdateProfile(Guid UserId, string Name);
 /// Answered with a <see cref="UserResult"/>: the user, <see cref="UserFailure.InvalidCredentials"/> when the
 /// current password is wrong, or <see cref="UserFailure.NotFound"/>.
 /// </summary>
-public sealed record ChangePassword(Guid UserId, string CurrentPassword, string NewPassword)
+public sealed record ChangePassword(Guid UserId, string CurrentPassword, string NewPassword, RequestOrigin? Client = null)
 {
     public override string ToString() => $"ChangePassword {{ UserId = {UserId} }}";
 }
@@ -40,7 +40,7 @@ public sealed record ChangePassword(Guid UserId, string CurrentPassword, string 
 public sealed record RequestPasswordReset(string Email);
 
 /// <summary>Answered with a <see cref="UserResult"/>: the user, or <see cref="UserFailure.InvalidToken"/>.</summary>
-public sealed record ResetPassword(string Token, string NewPassword)
+public sealed record ResetPassword(string Token, string NewPassword, RequestOrigin? Client = null)
 {
     public override string ToString() => "ResetPassword { }";
 }
@@ -49,7 +49,7 @@ public sealed record ResetPassword(string Token, string NewPassword)
 /// Answered with a <see cref="UserResult"/>: the deleted user, <see cref="UserFailure.InvalidCredentials"/> when the
 /// current password is wrong (the owner's proof, as for a password change), or <see cref="UserFailure.NotFound"/>.
 /// </summary>
-public sealed record DeleteUser(Guid UserId, string CurrentPassword)
+public sealed record DeleteUser(Guid UserId, string CurrentPassword, RequestOrigin? Client = null)
 {
     public override string ToString() => $"DeleteUser {{ UserId = {UserId} }}";
 }
@@ -58,7 +58,7 @@ public sealed record DeleteUser(Guid UserId, string CurrentPassword)
 /// Answered with a <see cref="UserResult"/>: the user, now verified (and an admin if <c>ADMIN_EMAILS</c> lists the
 /// address), or <see cref="UserFailure.InvalidToken"/>.
 /// </summary>
-public sealed record VerifyEmail(string Token)
+public sealed record VerifyEmail(string Token, RequestOrigin? Client = null)
 {
     public override string ToString() => "VerifyEmail { }";
 }

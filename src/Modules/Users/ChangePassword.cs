@@ -18,6 +18,7 @@ public static class ChangePasswordHandler
         var now = user.Touch(DateTimeOffset.UtcNow);
         user.PasswordHash = passwords.Hash(user, command.NewPassword);
         session.Store(user);
+        session.Record(user.Id, SecurityEventTypes.PasswordChanged, now, command.Client);
 
         return (UserResult.Success(user.ToDetails()),
             new UserPasswordChanged(Guid.CreateVersion7(now), user.Id, user.Email, user.Name, now));

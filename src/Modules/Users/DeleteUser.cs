@@ -22,6 +22,9 @@ public static class DeleteUserHandler
         session.Delete<LoginLockout>(user.Id);
 
         var now = DateTimeOffset.UtcNow;
+        // The trail stays, counted, without what points at a person; this last entry has no client either.
+        session.Anonymise(user.Id);
+        session.Record(user.Id, SecurityEventTypes.AccountDeleted, now, null);
         return (UserResult.Success(user.ToDetails()), new UserDeleted(Guid.CreateVersion7(now), user.Id, user.Email, user.Name, now));
     }
 }

@@ -37,6 +37,7 @@ public static class RegisterUserHandler
         session.Insert(user);
         var (verification, token) = EmailVerificationToken.Issue(user.Id, now);
         session.Insert(verification);
+        session.Record(user.Id, SecurityEventTypes.Registered, now, command.Client);
         logger.LogInformation("Registered user {UserId}", user.Id);
 
         return (UserResult.Success(user.ToDetails()),

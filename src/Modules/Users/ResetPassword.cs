@@ -29,6 +29,7 @@ public static class ResetPasswordHandler
         session.DeleteWhere<PasswordResetToken>(t => t.UserId == user.Id && t.Id != reset.Id);
         // The owner proved the mailbox: a lockout ends, and the count of wrong passwords starts again.
         session.Delete<LoginLockout>(user.Id);
+        session.Record(user.Id, SecurityEventTypes.PasswordReset, now, command.Client);
 
         return (UserResult.Success(user.ToDetails()),
             new UserPasswordChanged(Guid.CreateVersion7(now), user.Id, user.Email, user.Name, user.UpdatedAt));

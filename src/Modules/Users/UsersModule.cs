@@ -1,5 +1,6 @@
 using Marten;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Modular.BuildingBlocks;
 using Modular.BuildingBlocks.Configuration;
 using Modular.BuildingBlocks.Persistence;
@@ -18,6 +19,7 @@ public static class UsersModule
         var lockout = new LockoutPolicy(
             settings.Optional("LOGIN_LOCKOUT_THRESHOLD", LockoutPolicy.Default.Threshold, SettingParsers.PositiveInt),
             settings.Optional("LOGIN_LOCKOUT_DURATION", LockoutPolicy.Default.Duration, SettingParsers.Duration));
+        var retention = settings.Optional("SECURITY_EVENT_RETENTION", TimeSpan.FromDays(365), SettingParsers.Duration);
 
         opts.AddModularPersistence(settings);
         opts.Discovery.IncludeAssembly(typeof(UsersModule).Assembly);
@@ -32,9 +34,13 @@ public static class UsersModule
                 .UseOptimisticConcurrency(true)
                 .Index(t => t.UserId);
             marten.Schema.For<LoginLockout>().DatabaseSchemaName(Schema);
+            marten.Schema.For<SecurityEvent>().DatabaseSchemaName(Schema).Index(e => e.UserId).Index(e => e.OccurredAt);
         });
-        opts.Services.AddSingleton(new UsersSettings(adminEmails, lockout));
+        opts.Services.AddSingleton(new UsersSettings(adminEmails, lockout, retention));
         opts.Services.AddSingleton<Passwords>();
+        opts.Services.AddSingleton<SecurityTrailRetention>();
+        opts.Services.AddHostedService(sp => sp.GetRequiredService<SecurityTrailRetention>());
+        opts.Services.TryAddSingleton(TimeProvider.System);
         return opts;
     }
 
@@ -50,7 +56,8 @@ public static class UsersModule
 /// registers such an address first is a plain user until then: the role goes to the owner of the mailbox.
 /// </param>
 /// <param name="Lockout"><c>LOGIN_LOCKOUT_THRESHOLD</c> and <c>LOGIN_LOCKOUT_DURATION</c>: when wrong passwords lock password login.</param>
-public sealed record UsersSettings(IReadOnlySet<string> AdminEmails, LockoutPolicy Lockout)
+/// <param name="SecurityEventRetention"><c>SECURITY_EVENT_RETENTION</c>: how long the security trail keeps an entry.</param>
+public sealed record UsersSettings(IReadOnlySet<string> AdminEmails, LockoutPolicy Lockout, TimeSpan SecurityEventRetention)
 {
     public const string AdminRole = "admin";
     public const string UserRole = "user";

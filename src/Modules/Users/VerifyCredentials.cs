@@ -30,16 +30,24 @@ public static class VerifyCredentialsHandler
         var lockout = await session.LoadAsync<LoginLockout>(user.Id, ct) ?? new LoginLockout { Id = user.Id };
 
         // While locked even the right password is refused, and attempts do not count towards the next lockout.
-        if (lockout.IsLockedAt(now)) return (UserResult.Failed(UserFailure.InvalidCredentials), null);
+        if (lockout.IsLockedAt(now))
+        {
+            session.Record(user.Id, SecurityEventTypes.LoginFailed, now, command.Client);
+            return (UserResult.Failed(UserFailure.InvalidCredentials), null);
+        }
 
         if (!valid)
         {
             var locked = lockout.RecordFailure(now, settings.Lockout);
             session.Store(lockout);
+            session.Record(user.Id, SecurityEventTypes.LoginFailed, now, command.Client);
+            // A microsecond later: the trail lists it after the failure that caused it, never before.
+            if (locked) session.Record(user.Id, SecurityEventTypes.LockedOut, now.AddMicroseconds(1), command.Client);
             return (UserResult.Failed(UserFailure.InvalidCredentials),
                 locked ? new UserLockedOut(Guid.CreateVersion7(now), user.Id, user.Email, user.Name, lockout.LockedUntil!.Value) : null);
         }
 
+        session.Record(user.Id, SecurityEventTypes.LoginSucceeded, now, command.Client);
         if (lockout.ConsecutiveFailures > 0)
         {
             lockout.RecordSuccess();

@@ -27,6 +27,7 @@ public static class VerifyEmailHandler
         session.Store(user);
         verification.UsedAt = now;
         session.Store(verification);
+        session.Record(user.Id, SecurityEventTypes.EmailVerified, now, command.Client);
         session.DeleteWhere<EmailVerificationToken>(t => t.UserId == user.Id && t.Id != verification.Id);
 
         return (UserResult.Success(user.ToDetails()), new UserEmailVerified(Guid.CreateVersion7(now), user.Id, user.Email, user.UpdatedAt));

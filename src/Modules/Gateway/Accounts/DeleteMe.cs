@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.ModelBinding;
 using Modular.Gateway.Http;
+using Modular.Gateway.Tokens;
 using Modular.Users.Contracts;
 using Wolverine;
 
@@ -17,13 +18,14 @@ internal static class DeleteMe
 
     // DELETE bodies are not inferred; an empty JSON body gets the same 400 as one without the password.
     public static async Task<IResult> Handle(
-        [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] DeleteMeRequest? request, ClaimsPrincipal principal, IMessageBus bus, UserProfiles profiles,
+        [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] DeleteMeRequest? request, HttpContext http, ClaimsPrincipal principal, IMessageBus bus, UserProfiles profiles,
         CancellationToken ct)
     {
         if (Rules.Validate(request ?? new DeleteMeRequest(null)) is { IsValid: false } invalid) return invalid.ToProblem();
 
-        var userId = principal.Session().UserId;
-        var result = await bus.InvokeAsync<UserResult>(new DeleteUser(userId, request!.CurrentPassword!), ct);
+        var session = principal.Session();
+        var userId = session.UserId;
+        var result = await bus.InvokeAsync<UserResult>(new DeleteUser(userId, request!.CurrentPassword!, RequestClient.From(http, session.Family)), ct);
         if (result.Failure == UserFailure.InvalidCredentials) return Problems.Invalid("currentPassword", "The current password is wrong.");
         if (result.User is null) return Problems.AccountGone();
 

@@ -19,7 +19,8 @@ internal static class Login
     {
         if (Validator.Validate(request) is { IsValid: false } invalid) return invalid.ToProblem();
 
-        var result = await bus.InvokeAsync<UserResult>(new VerifyCredentials(request.Email!, request.Password!), ct);
+        var client = RequestClient.From(http, sessionId: TokenIssuer.NewId());
+        var result = await bus.InvokeAsync<UserResult>(new VerifyCredentials(request.Email!, request.Password!, client), ct);
         // The same answer whether the e-mail is unknown or the password wrong.
         if (result.User is null)
         {
@@ -31,7 +32,7 @@ internal static class Login
         await profiles.StoreAsync(result.User);
         // Only after the right password: to anyone else an unverified account looks like any other.
         if (settings.RequireVerifiedEmail && !result.User.EmailVerified) return Problems.EmailNotVerified();
-        return TypedResults.Ok(await tokens.OpenSessionAsync(result.User, SessionClient.From(http)));
+        return TypedResults.Ok(await tokens.OpenSessionAsync(result.User, client));
     }
 
     private sealed class LoginValidator : AbstractValidator<LoginRequest>

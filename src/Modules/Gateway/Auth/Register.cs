@@ -20,12 +20,13 @@ internal static class Register
     {
         if (Validator.Validate(request) is { IsValid: false } invalid) return invalid.ToProblem();
 
-        var result = await bus.InvokeAsync<UserResult>(new RegisterUser(request.Email!, request.Password!, request.Name), ct);
+        var client = RequestClient.From(http, sessionId: TokenIssuer.NewId());
+        var result = await bus.InvokeAsync<UserResult>(new RegisterUser(request.Email!, request.Password!, request.Name, client), ct);
         if (result.Failure == UserFailure.EmailTaken)
             return Problems.Conflict("E-mail already registered", "An account with this e-mail address exists. Log in instead.");
 
         await profiles.StoreAsync(result.User!);
-        var pair = await tokens.OpenSessionAsync(result.User!, SessionClient.From(http));
+        var pair = await tokens.OpenSessionAsync(result.User!, client);
         return TypedResults.Created($"/api/v1/users/{pair.User.Id}", pair);
     }
 

@@ -2,6 +2,8 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Http;
 using Modular.Gateway.Http;
 using Modular.Gateway.Tokens;
+using Modular.Users.Contracts;
+using Wolverine;
 
 namespace Modular.Gateway.Auth;
 
@@ -30,7 +32,8 @@ internal static class ListSessions
 /// </summary>
 internal static class EndSession
 {
-    public static async Task<IResult> Handle(string id, ClaimsPrincipal principal, TokenStore store, JwtSettings settings, TimeProvider clock)
+    public static async Task<IResult> Handle(string id, HttpContext http, ClaimsPrincipal principal, TokenStore store, JwtSettings settings,
+        TimeProvider clock, IMessageBus bus)
     {
         var caller = principal.Session();
         if (!(await store.ListSessionsAsync(caller.UserId)).Any(s => s.Id == id))
@@ -39,6 +42,7 @@ internal static class EndSession
         var own = id == caller.Family;
         await store.EndSessionAsync(caller.UserId, id, own ? caller.TokenId : null, own ? caller.ExpiresAt - clock.GetUtcNow() : TimeSpan.Zero,
             settings.RefreshLifetime);
+        await SecurityEvents.RecordAsync(bus, caller.UserId, SecurityEventTypes.SessionEnded, RequestClient.From(http, id));
         return TypedResults.NoContent();
     }
 }
@@ -46,10 +50,13 @@ internal static class EndSession
 /// <summary><c>DELETE /api/v1/auth/sessions</c>: ends every session of the caller but the current one ("sign out everywhere else").</summary>
 internal static class EndOtherSessions
 {
-    public static async Task<IResult> Handle(ClaimsPrincipal principal, TokenStore store, JwtSettings settings)
+    public static async Task<IResult> Handle(HttpContext http, ClaimsPrincipal principal, TokenStore store, JwtSettings settings, IMessageBus bus)
     {
         var caller = principal.Session();
+        var ending = (await store.ListSessionsAsync(caller.UserId)).Where(s => s.Id != caller.Family).ToList();
         await store.RevokeUserSessionsAsync(caller.UserId, keepFamily: caller.Family, settings.RefreshLifetime);
+        foreach (var session in ending)
+            await SecurityEvents.RecordAsync(bus, caller.UserId, SecurityEventTypes.SessionEnded, RequestClient.From(http, session.Id));
         return TypedResults.NoContent();
     }
 }

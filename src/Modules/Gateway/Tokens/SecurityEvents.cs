@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Logging;
+using Modular.Users.Contracts;
 using Prometheus;
+using Wolverine;
 
 namespace Modular.Gateway.Tokens;
 
@@ -25,6 +27,18 @@ internal sealed class SecurityEvents(ILoggerFactory loggers)
     }
 
     private readonly ILogger _logger = loggers.CreateLogger("Modular.Security");
+
+    /// <summary>
+    /// Hands an event only the gateway sees to Users' security trail, before the request is answered: split mode
+    /// waits for Kafka's acknowledgement (requests are sent inline), one process writes it to its durable local
+    /// queue. It must not expire on the way like a request nobody waits for any more: Users may be down for a while.
+    /// </summary>
+    public static Task RecordAsync(IMessageBus bus, Guid userId, string type, RequestOrigin client) =>
+        bus.SendAsync(new RecordSecurityEvent(Guid.CreateVersion7(), userId, type, DateTimeOffset.UtcNow, client),
+            new DeliveryOptions { DeliverWithin = TrailDeliveryWindow }).AsTask();
+
+    /// <summary>Long enough for any outage of Users to end; only a message older than this may be dropped.</summary>
+    public static readonly TimeSpan TrailDeliveryWindow = TimeSpan.FromDays(7);
 
     /// <summary>A rotated refresh token came back: stolen, or replayed by a broken client. Its whole session was revoked.</summary>
     public void RefreshTokenReuse(Guid userId, string session)

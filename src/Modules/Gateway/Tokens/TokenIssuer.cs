@@ -24,9 +24,10 @@ internal sealed class TokenIssuer(JwtSettings settings, TokenStore store, TimePr
     private static readonly JsonWebTokenHandler Handler = new() { SetDefaultTimesOnTokenCreation = false, MapInboundClaims = false };
 
     /// <summary>A new session (register, login): a new family.</summary>
-    public async Task<TokenPair> OpenSessionAsync(UserDetails user, SessionClient client)
+    /// <param name="client">Who opened it; its <see cref="RequestOrigin.SessionId"/>, when set, is the new family (the trail names it).</param>
+    public async Task<TokenPair> OpenSessionAsync(UserDetails user, RequestOrigin client)
     {
-        var family = NewId();
+        var family = client.SessionId ?? NewId();
         var refreshId = NewId();
         var now = clock.GetUtcNow();
         var generation = await store.OpenSessionAsync(user.Id, family, refreshId, settings.RefreshLifetime, settings.SessionMaxLifetime,

@@ -1,4 +1,5 @@
 using Modular.Gateway.Accounts;
+using Modular.Users.Contracts;
 using Prometheus;
 using StackExchange.Redis;
 
@@ -106,7 +107,7 @@ internal sealed class TokenStore(IConnectionMultiplexer redis, SecurityEvents se
     /// returns the user's current revocation generation.
     /// </summary>
     public async Task<long> OpenSessionAsync(Guid userId, string family, string refreshId, TimeSpan lifetime, TimeSpan sessionMaxLifetime,
-        DateTimeOffset now, DateTimeOffset expires, SessionClient client) =>
+        DateTimeOffset now, DateTimeOffset expires, RequestOrigin client) =>
         (long)await Run(OpenSessionScript,
             [Key("gen", userId), Key("refresh", refreshId), Key("session", family), Key("info", family), Key("sessions", userId)],
             [family, refreshId, Seconds(lifetime), Unix(now), Unix(expires), client.UserAgent ?? "", client.IpPrefix ?? "",

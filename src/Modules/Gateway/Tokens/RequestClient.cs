@@ -1,20 +1,21 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Http;
+using Modular.Users.Contracts;
 
 namespace Modular.Gateway.Tokens;
 
 /// <summary>
-/// What a session's owner is shown of the client that opened it: the User-Agent and the network, never the full
-/// address (IPv4 /24, IPv6 /48). Enough to recognise "my phone at home", too little to locate anyone.
+/// What a session's list and the security trail show of a request's client: the User-Agent and the network, never
+/// the full address (IPv4 /24, IPv6 /48). Enough to recognise "my phone at home", too little to locate anyone.
 /// </summary>
-internal sealed record SessionClient(string? UserAgent, string? IpPrefix)
+internal static class RequestClient
 {
     public const int MaxUserAgentLength = 256;
 
-    /// <summary>The client of <paramref name="context"/>: the address the forwarded-headers middleware settled on.</summary>
-    public static SessionClient From(HttpContext context) =>
-        new(UserAgentOf(context.Request.Headers.UserAgent.ToString()), IpPrefixOf(context.Connection.RemoteIpAddress));
+    /// <summary>The client of <paramref name="context"/> (the address the forwarded-headers middleware settled on), in <paramref name="sessionId"/>.</summary>
+    public static RequestOrigin From(HttpContext context, string? sessionId = null) =>
+        new(IpPrefixOf(context.Connection.RemoteIpAddress), UserAgentOf(context.Request.Headers.UserAgent.ToString()), sessionId);
 
     public static string? IpPrefixOf(IPAddress? address)
     {

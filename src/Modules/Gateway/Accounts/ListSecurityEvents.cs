@@ -1,0 +1,32 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http;
+using Modular.Gateway.Http;
+using Modular.Users.Contracts;
+using Wolverine;
+
+namespace Modular.Gateway.Accounts;
+
+/// <summary>
+/// <c>GET /api/v1/users/me/security-events</c> and, for admins, <c>GET /api/v1/users/{id}/security-events</c>:
+/// an account's security trail, newest first, paged like <c>GET /users</c>.
+/// </summary>
+internal static class ListSecurityEventsEndpoint
+{
+    public static Task<IResult> Mine(ClaimsPrincipal principal, IMessageBus bus, CancellationToken ct, int page = 1, int pageSize = 20) =>
+        PageAsync(principal.Session().UserId, bus, page, pageSize, ct);
+
+    public static async Task<IResult> OfUser(string id, IMessageBus bus, CancellationToken ct, int page = 1, int pageSize = 20) =>
+        Guid.TryParse(id, out var userId)
+            ? await PageAsync(userId, bus, page, pageSize, ct)
+            : Problems.Invalid("id", "The id is not a valid user id.");
+
+    private static async Task<IResult> PageAsync(Guid userId, IMessageBus bus, int page, int pageSize, CancellationToken ct)
+    {
+        if (page < 1) return Problems.Invalid("page", "The page must be 1 or more.");
+        if (pageSize is < 1 or > ListAccounts.MaxPageSize)
+            return Problems.Invalid("pageSize", $"The page size must be between 1 and {ListAccounts.MaxPageSize}.");
+
+        var result = await bus.InvokeAsync<SecurityEventPage>(new Users.Contracts.ListSecurityEvents(userId, page, pageSize), ct);
+        return result.Found ? TypedResults.Ok(result) : Problems.NotFound("There is no user with this id.");
+    }
+}

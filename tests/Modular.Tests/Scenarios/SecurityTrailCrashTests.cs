@@ -1,0 +1,61 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using Modular.Gateway.Tokens;
+using Modular.Tests.Infrastructure;
+using T = Modular.Users.Contracts.SecurityEventTypes;
+
+namespace Modular.Tests.Scenarios;
+
+/// <summary>
+/// An event the client was answered about is in the trail exactly once, even when the gateway process that answered
+/// is killed (SIGKILL) right after the answer: gateways run as OS processes here, over Kafka.
+/// </summary>
+[Collection(SplitCollection.Name)]
+public sealed class SecurityTrailCrashTests(SplitApp app) : Infrastructure.Scenarios(app)
+{
+    [Fact]
+    public async Task a_failed_login_and_a_logout_answered_by_a_gateway_killed_right_after_are_each_in_the_trail_once()
+    {
+        var reader = await App.RegisterAsync("crash.trail@example.com");
+
+        TokenPair session;
+        await using (var first = await StartGatewayProcessAsync())
+        {
+            session = (await (await first.Http.PostAsJsonAsync("/api/v1/auth/login",
+                new { email = "crash.trail@example.com", password = Api.Password })).Content.ReadFromJsonAsync<TokenPair>())!;
+            var failed = await first.Http.PostAsJsonAsync("/api/v1/auth/login", new { email = "crash.trail@example.com", password = "wrong, and then a crash" });
+            await first.Process.KillAsync();
+            failed.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        }
+
+        await using (var second = await StartGatewayProcessAsync())
+        {
+            using var logout = new HttpRequestMessage(HttpMethod.Post, "/api/v1/auth/logout");
+            logout.Headers.Authorization = new AuthenticationHeaderValue("Bearer", session.AccessToken);
+            var answer = await second.Http.SendAsync(logout);
+            await second.Process.KillAsync();
+            answer.StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        }
+
+        var page = await SecurityTrailScenarios.WaitForTrailAsync(Gateway, reader.AccessToken, 4);
+        page.Items.Select(e => e.Type).ShouldBe([T.SessionEnded, T.LoginFailed, T.LoginSucceeded, T.Registered]);
+    }
+
+    private async Task<GatewayProcess> StartGatewayProcessAsync()
+    {
+        var (process, url) = await HostProcess.StartReadyAsync(TestEnvironment.Split("gateway", App.Mail.Port));
+        var http = new HttpClient { BaseAddress = new Uri(url) };
+        await HostProcess.WaitUntilRequestsFlowAsync(http);
+        return new GatewayProcess(process, http);
+    }
+
+    private sealed record GatewayProcess(HostProcess Process, HttpClient Http) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            Http.Dispose();
+            await Process.DisposeAsync();
+        }
+    }
+}
