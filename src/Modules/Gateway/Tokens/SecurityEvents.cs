@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Modular.BuildingBlocks.Http;
 using Modular.Users.Contracts;
 using Prometheus;
 using Wolverine;
@@ -33,9 +34,19 @@ internal sealed class SecurityEvents(ILoggerFactory loggers)
     /// waits for Kafka's acknowledgement (requests are sent inline), one process writes it to its durable local
     /// queue. It must not expire on the way like a request nobody waits for any more: Users may be down for a while.
     /// </summary>
-    public static Task RecordAsync(IMessageBus bus, Guid userId, string type, RequestOrigin client) =>
-        bus.SendAsync(new RecordSecurityEvent(Guid.CreateVersion7(), userId, type, DateTimeOffset.UtcNow, client),
-            new DeliveryOptions { DeliverWithin = TrailDeliveryWindow }).AsTask();
+    public static async Task RecordAsync(IMessageBus bus, Guid userId, string type, RequestOrigin client)
+    {
+        try
+        {
+            await bus.SendAsync(new RecordSecurityEvent(Guid.CreateVersion7(), userId, type, DateTimeOffset.UtcNow, client),
+                new DeliveryOptions { DeliverWithin = TrailDeliveryWindow });
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Kafka (or, in one process, PostgreSQL) did not take it: the client must not be told "done" without its entry.
+            throw new DependencyUnavailableException("The security trail", e);
+        }
+    }
 
     /// <summary>Long enough for any outage of Users to end; only a message older than this may be dropped.</summary>
     public static readonly TimeSpan TrailDeliveryWindow = TimeSpan.FromDays(7);
