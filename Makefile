@@ -18,7 +18,7 @@ DEV_ENV := NODE_ENV=$${NODE_ENV:-development} \
 # Starts (or reuses) the services and exports the URLs they print.
 SERVICES := set -a && eval "$$(bash scripts/services.sh)" && set +a
 # The topics of src/BuildingBlocks/Messaging/MessagingTopology.cs, created before any consumer starts.
-TOPICS := users.requests users.events
+TOPICS := users.requests users.events notifications.requests
 
 .PHONY: services run split test bench build publish image image-tag clean
 

@@ -12,7 +12,7 @@ log() { printf '[split] %s\n' "$*" >&2; }
 
 set -a
 eval "$(bash scripts/services.sh)"
-eval "$(bash scripts/kafka-test-broker.sh users.requests users.events)"
+eval "$(bash scripts/kafka-test-broker.sh users.requests users.events notifications.requests)"
 set +a
 
 log "building"

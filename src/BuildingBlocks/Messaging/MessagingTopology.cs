@@ -17,6 +17,7 @@ namespace Modular.BuildingBlocks.Messaging;
 /// users.requests                requests to Users: types in Modular.Users.Contracts    gateway               user-service
 /// users.events                  events of Users: Modular.Users.Contracts.Events,       user-service (outbox) notification-service,
 ///                               keyed by UserId so one user's events stay in order                           gateway (its read model)
+/// notifications.requests        requests to Notifications: Modular.Notifications.Contracts  gateway          notification-service
 /// gateway.replies.{instance}    replies to one gateway process                         any service           that process only
 /// </code>
 /// The rule behind the first two rows is a convention for every module M: types in <c>Modular.M.Contracts</c>
@@ -26,6 +27,7 @@ public static partial class MessagingTopology
 {
     public const string UserRequests = "users.requests";
     public const string UserEvents = "users.events";
+    public const string NotificationRequests = "notifications.requests";
     public const string RepliesPrefix = "gateway.replies.";
 
     /// <summary>The topics each module reads, with the consumer group of the service that runs it.</summary>
@@ -33,7 +35,7 @@ public static partial class MessagingTopology
     {
         [Module.Gateway] = ("gateway", [UserEvents]),
         [Module.Users] = ("user-service", [UserRequests]),
-        [Module.Notifications] = ("notification-service", [UserEvents]),
+        [Module.Notifications] = ("notification-service", [UserEvents, NotificationRequests]),
     };
 
     /// <summary>Every property that names the user a message is about; it keys the message's partition.</summary>

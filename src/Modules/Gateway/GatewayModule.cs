@@ -117,6 +117,8 @@ public static class GatewayModule
             .Produces<UserDetails>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status401Unauthorized);
         users.MapDelete("/me", DeleteMe.Handle).CostsAPasswordHash().LimitedLikeAuth()
             .Produces(StatusCodes.Status204NoContent).ProducesValidationProblem().ProducesProblem(StatusCodes.Status401Unauthorized);
+        users.MapGet("/me/export", ExportMe.Handle)
+            .Produces<AccountExport>().ProducesProblem(StatusCodes.Status401Unauthorized);
         users.MapGet("/me/security-events", ListSecurityEventsEndpoint.Mine)
             .Produces<SecurityEventPage>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status401Unauthorized);
         users.MapGet("/{id}/security-events", ListSecurityEventsEndpoint.OfUser).RequireAuthorization(AdminPolicy)

@@ -15,8 +15,10 @@ public sealed class SentEmail
     public string Id { get; set; } = "";
     public Guid EventId { get; set; }
     public string Template { get; set; } = "";
+    /// <summary>Whose e-mail it was; <see cref="Guid.Empty"/> once the account is deleted (the row stays as the dedupe key).</summary>
     public Guid UserId { get; set; }
     public DateTimeOffset SentAt { get; set; }
+    public string MessageId { get; set; } = "";
 
     public static string IdFor(Guid eventId, string template) => $"{template}:{eventId:N}";
 }
@@ -52,7 +54,10 @@ public static class DeliveryLog
             throw failure; // the error policies of NotificationsModule retry or dead-letter it
         }
         MailMetrics.Sent.WithLabels(template).Inc();
-        session.Insert(new SentEmail { Id = id, EventId = eventId, Template = template, UserId = userId, SentAt = DateTimeOffset.UtcNow });
+        session.Insert(new SentEmail
+        {
+            Id = id, EventId = eventId, Template = template, UserId = userId, SentAt = DateTimeOffset.UtcNow, MessageId = message.MessageId,
+        });
         logger.LogInformation("Sent the {Template} e-mail of event {EventId} to user {UserId}", template, eventId, userId);
     }
 

@@ -82,7 +82,8 @@ public sealed class MetricsInSplitMode(SplitApp app) : MetricsScenarios(app)
         var users = await app.ScrapeAsync(Module.Users);
         var lag = users.Matching("modular_kafka_consumer_lag").ToList();
         lag.Select(s => (s.Labels["group"], s.Labels["topic"])).Distinct()
-            .ShouldBe([("user-service", "users.requests"), ("notification-service", "users.events"), ("gateway", "users.events")], ignoreOrder: true);
+            .ShouldBe([("user-service", "users.requests"), ("notification-service", "users.events"),
+                ("notification-service", "notifications.requests"), ("gateway", "users.events")], ignoreOrder: true);
         lag.ShouldAllBe(s => int.Parse(s.Labels["partition"]) >= 0);
     }
 

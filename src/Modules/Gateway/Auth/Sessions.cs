@@ -11,19 +11,20 @@ namespace Modular.Gateway.Auth;
 /// <param name="LastUsedAt">The login or the latest refresh: access tokens are checked on every request but not recorded, to keep reads free of writes.</param>
 /// <param name="ExpiresAt">When the session ends unless refreshed before (never after its <c>SESSION_MAX_LIFETIME</c>).</param>
 public sealed record SessionView(string Id, DateTimeOffset CreatedAt, DateTimeOffset LastUsedAt, DateTimeOffset ExpiresAt,
-    string? UserAgent, string? IpPrefix, bool Current);
+    string? UserAgent, string? IpPrefix, bool Current)
+{
+    /// <summary>The caller's live sessions, the most recently used first.</summary>
+    internal static async Task<List<SessionView>> ListAsync(TokenStore store, SessionClaims caller) =>
+        (await store.ListSessionsAsync(caller.UserId)).OrderByDescending(s => s.LastUsedAt).ThenByDescending(s => s.CreatedAt)
+            .Select(s => new SessionView(s.Id, s.CreatedAt, s.LastUsedAt, s.ExpiresAt, s.UserAgent, s.IpPrefix, s.Id == caller.Family))
+            .ToList();
+}
 
 /// <summary><c>GET /api/v1/auth/sessions</c>: the caller's live sessions, the most recently used first.</summary>
 internal static class ListSessions
 {
-    public static async Task<IResult> Handle(ClaimsPrincipal principal, TokenStore store)
-    {
-        var caller = principal.Session();
-        var sessions = await store.ListSessionsAsync(caller.UserId);
-        return TypedResults.Ok(sessions.OrderByDescending(s => s.LastUsedAt).ThenByDescending(s => s.CreatedAt)
-            .Select(s => new SessionView(s.Id, s.CreatedAt, s.LastUsedAt, s.ExpiresAt, s.UserAgent, s.IpPrefix, s.Id == caller.Family))
-            .ToList());
-    }
+    public static async Task<IResult> Handle(ClaimsPrincipal principal, TokenStore store) =>
+        TypedResults.Ok(await SessionView.ListAsync(store, principal.Session()));
 }
 
 /// <summary>

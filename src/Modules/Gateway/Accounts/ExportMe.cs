@@ -1,0 +1,41 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http;
+using Modular.Gateway.Auth;
+using Modular.Gateway.Http;
+using Modular.Gateway.Tokens;
+using Modular.Notifications.Contracts;
+using Modular.Users.Contracts;
+using Wolverine;
+
+namespace Modular.Gateway.Accounts;
+
+/// <summary>Everything the service holds about the caller, in one document (GDPR art. 15 and 20).</summary>
+public sealed record AccountExport(DateTimeOffset ExportedAt, UserDetails User, IReadOnlyList<SessionView> Sessions,
+    IReadOnlyList<SecurityEventView> SecurityEvents, IReadOnlyList<EmailSentView> Emails);
+
+/// <summary>
+/// <c>GET /api/v1/users/me/export</c>: the account from Users, the sessions from the token store, the security trail
+/// from Users and the e-mails from Notifications' delivery log, each asked of the module that owns it.
+/// </summary>
+internal static class ExportMe
+{
+    public static async Task<IResult> Handle(HttpContext http, ClaimsPrincipal principal, IMessageBus bus, TokenStore store, TimeProvider clock,
+        CancellationToken ct)
+    {
+        var caller = principal.Session();
+        if ((await bus.InvokeAsync<UserResult>(new GetUser(caller.UserId), ct)).User is not { } user) return Problems.AccountGone();
+
+        var trail = new List<SecurityEventView>();
+        for (var page = 1; ; page++)
+        {
+            var events = await bus.InvokeAsync<SecurityEventPage>(
+                new Users.Contracts.ListSecurityEvents(user.Id, page, ListAccounts.MaxPageSize), ct);
+            trail.AddRange(events.Items);
+            if (events.Items.Count < events.PageSize || trail.Count >= events.Total) break;
+        }
+        var emails = await bus.InvokeAsync<EmailsSent>(new ListEmailsSent(user.Id), ct);
+
+        http.Response.Headers.ContentDisposition = "attachment; filename=\"modular-account.json\"";
+        return TypedResults.Ok(new AccountExport(clock.GetUtcNow(), user, await SessionView.ListAsync(store, caller), trail, emails.Items));
+    }
+}
