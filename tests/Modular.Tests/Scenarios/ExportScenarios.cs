@@ -60,33 +60,19 @@ public abstract class ExportScenarios(ModularApp app) : Infrastructure.Scenarios
     [Fact]
     public async Task the_export_needs_a_token() => (await Gateway.GetAsync(Export, 401)).ShouldBeProblem(401);
 
-    private async Task<(IScenarioResult, AccountExport)> WaitForExportAsync(string accessToken, int emails)
-    {
-        // An e-mail reaches the SMTP server a moment before its delivery-log row commits.
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (true)
+    // An e-mail reaches the SMTP server a moment before its delivery-log row commits.
+    private async Task<(IScenarioResult, AccountExport)> WaitForExportAsync(string accessToken, int emails) =>
+        await Eventually.ReadAsync(async () =>
         {
             var result = await Gateway.SendAsync(HttpMethod.Get, Export, accessToken, null, 200);
-            var export = (await result.ReadAsJsonAsync<AccountExport>())!;
-            if (export.Emails.Count >= emails || DateTime.UtcNow > deadline) return (result, export);
-            await Task.Delay(50);
-        }
-    }
+            return (result, (await result.ReadAsJsonAsync<AccountExport>())!);
+        }, reading => reading.Item2.Emails.Count >= emails);
 
     private static string MessageId(SmtpMessage message) =>
         MimeMessage.Load(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(message.Data))).MessageId ?? "";
 
-    /// <summary>The user's rows once they are <paramref name="expected"/> (a row commits a moment after its e-mail arrives), or after 20 s.</summary>
-    private async Task<long> WaitForDeliveryRowsAsync(Guid userId, long expected)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (true)
-        {
-            var rows = await DeliveryRowsAsync(userId);
-            if (rows == expected || DateTime.UtcNow > deadline) return rows;
-            await Task.Delay(50);
-        }
-    }
+    private async Task<long> WaitForDeliveryRowsAsync(Guid userId, long expected) =>
+        await Eventually.ReadAsync(() => DeliveryRowsAsync(userId), rows => rows == expected);
 
     /// <summary>Rows of the delivery log, of one user or of all.</summary>
     private async Task<long> DeliveryRowsAsync(Guid? userId)

@@ -119,16 +119,8 @@ public abstract class SecurityTrailScenarios(ModularApp app) : Infrastructure.Sc
     /// The gateway's own events reach the trail through a message to Users after the answer: the trail is read
     /// again until it has <paramref name="count"/> entries (then checked for exactly those).
     /// </summary>
-    internal static async Task<SecurityEventPage> WaitForTrailAsync(IAlbaHost gateway, string accessToken, int count, string url = Mine)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (true)
-        {
-            var page = await ReadAsync(gateway, $"{url}?pageSize=100", accessToken);
-            if (page.Total >= count || DateTime.UtcNow > deadline) return page;
-            await Task.Delay(50);
-        }
-    }
+    internal static async Task<SecurityEventPage> WaitForTrailAsync(IAlbaHost gateway, string accessToken, int count, string url = Mine) =>
+        await Eventually.ReadAsync(() => ReadAsync(gateway, $"{url}?pageSize=100", accessToken), page => page.Total >= count);
 }
 
 [Collection(SingleProcessCollection.Name)]
