@@ -5,6 +5,8 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Modular.BuildingBlocks.Configuration;
 using Modular.BuildingBlocks.Hosting;
+using Modular.BuildingBlocks.Observability;
+using OpenTelemetry.Trace;
 using Modular.Gateway.Accounts;
 using Modular.Gateway.Auth;
 using Modular.Gateway.Http;
@@ -41,6 +43,7 @@ public static class GatewayModule
         });
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(gateway.Redis));
+        services.AddModuleTracing(tracing => tracing.AddRedisInstrumentation());
         services.AddSingleton<SecurityEvents>();
         services.AddSingleton<TokenStore>();
         services.AddSingleton<TokenIssuer>();
@@ -52,6 +55,8 @@ public static class GatewayModule
         opts.Discovery.IncludeAssembly(typeof(GatewayModule).Assembly);
         services.AddHealthChecks().AddRedis(sp => sp.GetRequiredService<IConnectionMultiplexer>(),
             name: "redis", tags: [HealthEndpoints.ReadyTag], timeout: HealthEndpoints.CheckTimeout);
+        services.AddSingleton<UsersRoundTrip>();
+        services.AddHealthChecks().AddCheck<UsersRoundTrip>("users", tags: [HealthEndpoints.ReadyTag], timeout: HealthEndpoints.CheckTimeout);
         services.Configure<KestrelServerOptions>(kestrel => kestrel.Limits.MaxRequestBodySize = GatewayPipeline.MaxBodyBytes);
         services.AddSingleton(gateway.Throttle);
         services.AddPasswordWorkLimit();

@@ -44,6 +44,8 @@ public sealed partial class PublishedRoleTests
                  })
             if (environment.ContainsKey(name)) environment[name] = local;
 
+        // A gateway over Kafka is ready once a request to Users comes back (its readiness check "users").
+        await using var users = service == "gateway" ? await StartUserServiceAsync(mail.Port) : null;
         await using var host = HostProcess.Start(environment);
         await host.WaitForOutputAsync(" (secrets: ", TimeSpan.FromSeconds(60));
         var read = VariablesLine().Match(host.Output);
@@ -79,6 +81,13 @@ public sealed partial class PublishedRoleTests
 
         // Stopped as Docker and Kubernetes stop it: it exits by itself, successfully, within their grace period.
         (await host.TerminateAsync(TimeSpan.FromSeconds(30))).ShouldBe(0, host.Output + host.Errors);
+    }
+
+    private static async Task<HostProcess> StartUserServiceAsync(int smtpPort)
+    {
+        var settings = TestEnvironment.Split("users", smtpPort);
+        settings["DATABASE_URL"] = DatabaseUrl;
+        return (await HostProcess.StartReadyAsync(settings)).Host;
     }
 
     private const string HealthProbeCommand = Modular.BuildingBlocks.Hosting.HealthProbe.Command;

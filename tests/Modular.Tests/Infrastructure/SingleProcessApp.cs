@@ -11,7 +11,7 @@ public sealed class SingleProcessApp : ModularApp
 
     public IAlbaHost Host => _host;
 
-    public override string[] GatewayDependencies => ["started", "postgres", "redis"];
+    public override string[] GatewayDependencies => ["started", "postgres", "redis", "users"];
 
     public override string DatabaseUrl => TestEnvironment.DatabaseUrl;
 
