@@ -53,6 +53,7 @@ public static class ModularHost
     {
         var role = HostRole.Read(settings);
         builder.AddCorrelation();
+        builder.AddTracing(settings, role);
         InlineConsoleLoggerProvider.ReplaceConsoleLogger(builder.Logging);
         var port = settings.Optional("PORT", 3000, SettingParsers.Port);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenAnyIP(port));

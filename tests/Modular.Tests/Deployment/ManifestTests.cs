@@ -243,7 +243,7 @@ public sealed class ManifestTests
     {
         var services = Manifests.ComposeServices();
         services.Keys.Cast<string>().ShouldBe(
-            ["postgres", "redis", "zookeeper", "kafka", "user-service", "notification-service", "gateway", "mailcatcher", "prometheus", "grafana"],
+            ["postgres", "redis", "zookeeper", "kafka", "user-service", "notification-service", "gateway", "mailcatcher", "jaeger", "prometheus", "grafana"],
             ignoreOrder: true);
         services.Map("gateway").List("ports").Select(p => p.ToString()).ShouldContain("3000:3000");
         services.Map("postgres").List("ports").Select(p => p.ToString()).ShouldContain("5432:5432");

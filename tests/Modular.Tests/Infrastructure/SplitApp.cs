@@ -15,25 +15,34 @@ public sealed class SplitApp : ModularApp
 
     public override IReadOnlyList<IAlbaHost> Gateways => _gateways;
 
-    public override string[] GatewayDependencies => ["started", "redis", "kafka"];
+    public override string[] GatewayDependencies => ["started", "redis", "kafka", "users"];
 
     public override string DatabaseUrl => TestEnvironment.SplitDatabaseUrl;
+
+    /// <summary>Where the fixture's services and gateways export their traces (OTLP).</summary>
+    public OtlpReceiver Traces { get; } = new();
 
     public override async Task InitializeAsync()
     {
         UserService = await StartServiceAsync("users");
         NotificationService = await StartServiceAsync("notifications");
         for (var replica = 0; replica < 2; replica++)
-            _gateways.Add(await StartGatewayAsync(TestEnvironment.Split("gateway", Mail.Port)));
+            _gateways.Add(await StartGatewayAsync(Traced(TestEnvironment.Split("gateway", Mail.Port))));
         await WaitUntilRequestsFlowAsync();
     }
 
     private readonly Dictionary<string, string> _urls = [];
 
+    private Dictionary<string, string> Traced(Dictionary<string, string> settings)
+    {
+        foreach (var (name, value) in Traces.Settings) settings[name] = value;
+        return settings;
+    }
+
     /// <summary>Starts (or restarts) the service of <paramref name="modules"/> and waits until it is ready.</summary>
     private async Task<HostProcess> StartServiceAsync(string modules)
     {
-        var (process, url) = await HostProcess.StartReadyAsync(TestEnvironment.Split(modules, Mail.Port));
+        var (process, url) = await HostProcess.StartReadyAsync(Traced(TestEnvironment.Split(modules, Mail.Port)));
         _urls[modules] = url;
         return process;
     }
@@ -95,6 +104,7 @@ public sealed class SplitApp : ModularApp
         await UserService.DisposeAsync();
         await NotificationService.DisposeAsync();
         Mail.Dispose();
+        Traces.Dispose();
     }
 }
 
