@@ -38,6 +38,12 @@ public static partial class MessagingTopology
         [Module.Notifications] = ("notification-service", [UserEvents, NotificationRequests]),
     };
 
+    /// <summary>The most a consumer holds fetched but not yet handled (see the consumer configuration below).</summary>
+    public const int PrefetchKilobytes = 4 * 1024;
+
+    /// <summary>The most one fetch returns (above the default message.max.bytes of 1,000,000, so every message fits).</summary>
+    public const int FetchMaxBytes = 1024 * 1024;
+
     /// <summary>Every property that names the user a message is about; it keys the message's partition.</summary>
     private const string PartitionProperty = "UserId";
 
@@ -51,6 +57,17 @@ public static partial class MessagingTopology
                 // A new consumer group starts at the beginning: nothing published before a service's first start is lost.
                 consumer.AutoOffsetReset = AutoOffsetReset.Earliest;
                 consumer.AllowAutoCreateTopics = true;
+                // librdkafka prefetches up to 64 MB (queued.max.messages.kbytes) per consumer by default, outside the
+                // GC's heap and its limit: a service that starts behind a backlog (first start from the earliest
+                // offset, after an outage) would hold it all at once. The notification-service has 128 MiB and two
+                // consumers (users.events, notifications.requests), the .NET runtime and its heap take ~60-80 MB of
+                // it: 4 MB of prefetch per consumer, fetched 1 MiB at a time, keeps both within 10 MB. A consumer
+                // drains far slower than 4 MB a fetch round trip anyway, so throughput is the same (the backlog test
+                // in tests/Modular.Tests/Deployment runs 20,000 events through a 128 MiB cgroup).
+                consumer.QueuedMaxMessagesKbytes = PrefetchKilobytes;
+                consumer.QueuedMinMessages = 1000;
+                consumer.FetchMaxBytes = FetchMaxBytes;
+                consumer.MaxPartitionFetchBytes = FetchMaxBytes;
                 consumer.SessionTimeoutMs = (int)kafka.SessionTimeout.TotalMilliseconds;
                 consumer.HeartbeatIntervalMs = (int)Math.Max(100, kafka.SessionTimeout.TotalMilliseconds / 6);
                 consumer.FetchWaitMaxMs = (int)kafka.FetchWaitMax.TotalMilliseconds;
