@@ -1,12 +1,15 @@
 using JasperFx;
 using Modular.BuildingBlocks.Configuration;
 using Modular.BuildingBlocks.Hosting;
+using Modular.BuildingBlocks.Messaging;
 using Modular.Gateway;
 using Modular.Notifications;
 using Modular.Users;
 using Wolverine;
 
 if (args is [HealthProbe.Command, ..]) return await HealthProbe.RunAsync(args);
+// The Kubernetes Job and the Compose one-shot that create the Kafka topics before the services start (docs/adr/0014).
+if (args is [TopicProvisioning.Command]) return await TopicProvisioning.RunAsync();
 
 try
 {

@@ -15,16 +15,27 @@ namespace Modular.BuildingBlocks.Messaging;
 /// outbox's events, replies) into one batch before producing them (default 10ms; Wolverine's own default is 250ms). Every
 /// such message waits up to this long; keep it above the broker's produce round trip, or a sustained load outruns the
 /// sender, which sends one batch at a time to keep each topic's order (docs/adr/0009).</param>
+/// <param name="CreateTopics"><c>KAFKA_CREATE_TOPICS</c>: <c>true</c> (default: local runs, the test broker) creates a missing topic
+/// this process uses, through the broker's auto-creation or the admin API; <c>false</c> (the deployments: the topics are
+/// provisioned by <c>provision-topics</c>, docs/adr/0014) never does, and readiness names the missing ones. The gateway's own
+/// replies topic, which nobody can know in advance, is created either way.</param>
 /// <param name="Security">How the connection to the brokers is secured (<c>KAFKA_SECURITY_PROTOCOL</c>, <c>KAFKA_SASL_*</c>, <c>KAFKA_SSL_CA_LOCATION</c>).</param>
 public sealed record KafkaSettings(string Brokers, TimeSpan SessionTimeout, TimeSpan FetchWaitMax, TimeSpan RequestTimeout,
-    TimeSpan SendBatchWindow, KafkaSecurity Security)
+    TimeSpan SendBatchWindow, bool CreateTopics, KafkaSecurity Security)
 {
     /// <summary>The bootstrap servers and the security settings, for every client this process makes (Wolverine's and its own probes).</summary>
     public T Client<T>(T config) where T : ClientConfig
     {
         config.BootstrapServers = Brokers;
-        Security.Apply(config);
+        Apply(config);
         return config;
+    }
+
+    /// <summary>Security, and no topic created by a metadata request or a subscription where this process must not create topics.</summary>
+    public void Apply(ClientConfig config)
+    {
+        Security.Apply(config);
+        if (!CreateTopics) config.AllowAutoCreateTopics = false;
     }
 
     /// <summary>This process's own replies topic (see <see cref="MessagingTopology"/>), new for every process start.</summary>
@@ -36,6 +47,7 @@ public sealed record KafkaSettings(string Brokers, TimeSpan SessionTimeout, Time
         settings.Optional("KAFKA_FETCH_WAIT_MAX", TimeSpan.FromMilliseconds(500), SettingParsers.Duration),
         settings.Optional("REQUEST_TIMEOUT", TimeSpan.FromSeconds(5), SettingParsers.Duration),
         settings.Optional("KAFKA_SEND_BATCH_WINDOW", TimeSpan.FromMilliseconds(10), SettingParsers.Duration),
+        settings.Optional("KAFKA_CREATE_TOPICS", true, SettingParsers.Boolean),
         KafkaSecurity.Read(settings));
 }
 

@@ -50,20 +50,20 @@ public static partial class MessagingTopology
     public static void UseKafkaTopology(this WolverineOptions opts, HostRole role, KafkaSettings kafka)
     {
         opts.UseKafka(kafka.Brokers)
-            .ConfigureClient(kafka.Security.Apply)
+            .ConfigureClient(kafka.Apply)
             .ConfigureConsumers(consumer =>
             {
                 consumer.GroupId = role.ServiceName;
                 // A new consumer group starts at the beginning: nothing published before a service's first start is lost.
                 consumer.AutoOffsetReset = AutoOffsetReset.Earliest;
-                consumer.AllowAutoCreateTopics = true;
+                consumer.AllowAutoCreateTopics = kafka.CreateTopics;
                 // librdkafka prefetches up to 64 MB (queued.max.messages.kbytes) per consumer by default, outside the
                 // GC's heap and its limit: a service that starts behind a backlog (first start from the earliest
                 // offset, after an outage) would hold it all at once. The notification-service has 128 MiB and two
                 // consumers (users.events, notifications.requests), the .NET runtime and its heap take ~60-80 MB of
-                // it: 4 MB of prefetch per consumer, fetched 1 MiB at a time, keeps both within 10 MB. A consumer
-                // drains far slower than 4 MB a fetch round trip anyway, so throughput is the same (the backlog test
-                // in tests/Modular.Tests/Deployment runs 20,000 events through a 128 MiB cgroup).
+                // it: 4 MB of prefetch per consumer, fetched 1 MiB at a time, keeps both within 10 MB, and a consumer
+                // handles far less than 4 MB in one fetch round trip, so it never waits for a fetch.
+                // tests/Modular.Tests/Notifications/BacklogMemoryTests.cs runs 20,000 events through a 128 MiB cgroup.
                 consumer.QueuedMaxMessagesKbytes = PrefetchKilobytes;
                 consumer.QueuedMinMessages = 1000;
                 consumer.FetchMaxBytes = FetchMaxBytes;
@@ -85,14 +85,14 @@ public static partial class MessagingTopology
             var (module, isEvent) = Classify(type);
             if (isEvent)
             {
-                opts.PublishMessage(type).ToKafkaTopic($"{module}.events");
+                opts.PublishMessage(type).ToKafkaTopic(TopicName(module, isEvent));
             }
-            else if (!(Enum.TryParse<Module>(module, ignoreCase: true, out var handler) && role.Runs(handler)))
+            else if (!RunsModule(role, module))
             {
                 // Only processes without the module send its requests to Kafka (the module's own process invokes
                 // its handlers in-process), so the module's service only listens on the topic, through its inbox.
                 // A request nobody answered in time is dropped by the receiver instead of acted on after the 504.
-                opts.PublishMessage(type).ToKafkaTopic($"{module}.requests").SendInline().DeliverWithin(kafka.RequestTimeout);
+                opts.PublishMessage(type).ToKafkaTopic(TopicName(module, isEvent)).SendInline().DeliverWithin(kafka.RequestTimeout);
             }
         }
         opts.MessagePartitioning.ByPropertyNamed(PartitionProperty);
@@ -129,6 +129,51 @@ public static partial class MessagingTopology
         .. role.Runs(Module.Gateway) ? [kafka.ReplyTopic] : Array.Empty<string>(),
     ];
 
+    /// <summary>The topics each module writes to (replies aside): the gateway sends the requests, Users publishes its events.</summary>
+    private static readonly Dictionary<Module, string[]> Writes = new()
+    {
+        [Module.Gateway] = [UserRequests, NotificationRequests],
+        [Module.Users] = [UserEvents],
+        [Module.Notifications] = [],
+    };
+
+    /// <summary>
+    /// The topics this process reads or writes, but for the replies topics of gateways it answers (named in each request):
+    /// they must exist before its messaging starts.
+    /// </summary>
+    public static IReadOnlyList<string> TopicsUsed(HostRole role, KafkaSettings kafka) =>
+    [
+        .. TopicsRead(role, kafka)
+            .Concat(role.Modules.SelectMany(m => Writes.TryGetValue(m, out var topics) ? topics : []))
+            .Distinct(),
+    ];
+
+    /// <summary>How long a topic keeps a message. Events: a week, so a service can be down for days and catch up.
+    /// Requests and replies: an hour; each is useless after its REQUEST_TIMEOUT (the receiver drops a late one).</summary>
+    public static readonly TimeSpan EventRetention = TimeSpan.FromDays(7);
+    public static readonly TimeSpan RequestRetention = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// Every topic the services share, as <c>provision-topics</c> creates it: the requests and events topics of every module
+    /// and the topics any service reads. Not the replies topics, one per gateway process, named at its start (docs/adr/0014).
+    /// </summary>
+    public static IReadOnlyList<TopicSpec> SharedTopics() =>
+    [
+        .. ContractTypes().Select(Classify).Select(c => TopicName(c.Module, c.IsEvent))
+            .Concat(Reads.Values.SelectMany(r => r.Topics))
+            .Concat(Writes.Values.SelectMany(topics => topics))
+            .Distinct().Order(StringComparer.Ordinal)
+            .Select(topic => new TopicSpec(topic, topic.EndsWith(".events", StringComparison.Ordinal) ? EventRetention : RequestRetention)),
+    ];
+
+    /// <summary>A gateway's replies topic: one partition (one consumer reads it), kept as briefly as a request.</summary>
+    public static TopicSpec ReplyTopicSpec(KafkaSettings kafka) => new(kafka.ReplyTopic, RequestRetention);
+
+    private static bool RunsModule(HostRole role, string module) =>
+        Enum.TryParse<Module>(module, ignoreCase: true, out var m) && role.Runs(m);
+
+    private static string TopicName(string module, bool isEvent) => $"{module}.{(isEvent ? "events" : "requests")}";
+
     internal static string NewReplyTopic() =>
         RepliesPrefix + $"{InvalidTopicCharacters().Replace(Environment.MachineName, "-")}-{Guid.NewGuid().ToString("N")[..8]}".ToLowerInvariant();
 
@@ -151,3 +196,6 @@ public static partial class MessagingTopology
     [GeneratedRegex(@"[^a-zA-Z0-9._-]")]
     private static partial Regex InvalidTopicCharacters();
 }
+
+/// <summary>A topic as it is provisioned; its partition count and replication factor are the operator's (<c>provision-topics</c>).</summary>
+public sealed record TopicSpec(string Name, TimeSpan Retention);

@@ -64,6 +64,9 @@ public static partial class Manifests
 
     public static Dictionary<object, object> ComposeServices() => Load(ComposeFile)[0].Map("services");
 
+    /// <summary>The Compose one-shot that creates the Kafka topics before the services start.</summary>
+    public const string TopicsOneShot = "kafka-topics";
+
     public static ServiceManifest Compose(string service)
     {
         var definition = ComposeServices().Map(service);
@@ -77,7 +80,9 @@ public static partial class Manifests
             // A value that the operator's .env supplies (`${JWT_ACCESS_SECRET:?...}`) is not in the file.
             if (Interpolation().IsMatch(raw)) fromSecrets.Add((string)key);
         }
-        var test = definition.Map("healthcheck").List("test").Select(t => t.ToString()!).ToList();
+        var test = definition.ContainsKey("healthcheck")
+            ? definition.Map("healthcheck").List("test").Select(t => t.ToString()!).ToList()
+            : [];
         return new ServiceManifest("compose", service, definition.Text("image") ?? "", environment, fromSecrets,
             test.Where(t => t.StartsWith('/')).ToList());
     }
@@ -106,37 +111,84 @@ public static partial class Manifests
     [GeneratedRegex(@"\$\{(?<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?<op>:[-?])(?<arg>[^}]*))?\}")]
     private static partial Regex Interpolation();
 
-    // ---- Kubernetes -----------------------------------------------------------------------------------
+    // ---- Kubernetes ----------------------------------------------------------------------------------
+    // What the cluster gets: `kubectl kustomize kubernetes/` (the images: rewrite, the generated ConfigMap with its
+    // hashed name), not the files as written. Only the example Secret, which the kustomization leaves out, is read as a file.
 
-    public static Dictionary<object, object> Kubernetes(string relative, string kind) =>
-        Load(Path.Combine("kubernetes", relative)).Single(d => d.Text("kind") == kind);
+    private static readonly Lazy<IReadOnlyList<Dictionary<object, object>>> RenderedResources = new(Render);
 
-    public static Dictionary<object, object> Deployment(string service) => Kubernetes($"{service}/deployment.yaml", "Deployment");
+    /// <summary>Every document of <c>kubectl kustomize kubernetes/</c>.</summary>
+    public static IReadOnlyList<Dictionary<object, object>> Rendered() => RenderedResources.Value;
 
-    public static Dictionary<object, object> PodSpec(string service) => Deployment(service).Map("spec").Map("template").Map("spec");
+    private static IReadOnlyList<Dictionary<object, object>> Render()
+    {
+        var info = new System.Diagnostics.ProcessStartInfo("kubectl", ["kustomize", PathOf("kubernetes")])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var kubectl = System.Diagnostics.Process.Start(info)
+            ?? throw new InvalidOperationException("kubectl did not start (scripts/check-deployment.sh installs it)");
+        var errors = kubectl.StandardError.ReadToEndAsync();
+        var output = kubectl.StandardOutput.ReadToEnd();
+        kubectl.WaitForExit();
+        if (kubectl.ExitCode != 0) throw new InvalidOperationException($"kubectl kustomize kubernetes/ failed: {errors.Result}");
+        return ParseAll(output);
+    }
+
+    private static List<Dictionary<object, object>> ParseAll(string yaml)
+    {
+        using var reader = new StringReader(yaml);
+        var parser = new Parser(reader);
+        parser.Consume<YamlDotNet.Core.Events.StreamStart>();
+        var documents = new List<Dictionary<object, object>>();
+        while (parser.Accept<YamlDotNet.Core.Events.DocumentStart>(out _))
+            if (Yaml.Deserialize<Dictionary<object, object>?>(parser) is { } document) documents.Add(document);
+        return documents;
+    }
+
+    /// <summary>The rendered resource of that kind and name.</summary>
+    public static Dictionary<object, object> Resource(string kind, string name) =>
+        Rendered().SingleOrDefault(d => d.Text("kind") == kind && d.Map("metadata").Text("name") == name)
+        ?? throw new KeyNotFoundException($"kubectl kustomize renders no {kind} {name}");
+
+    public static IEnumerable<Dictionary<object, object>> OfKind(string kind) => Rendered().Where(d => d.Text("kind") == kind);
+
+    /// <summary>The example Secret: not part of the kustomization, read as the file.</summary>
+    public static Dictionary<object, object> ExampleSecret() =>
+        Load(Path.Combine("kubernetes", "secrets.example.yaml")).Single(d => d.Text("kind") == "Secret");
+
+    public static Dictionary<object, object> Deployment(string service) => Resource("Deployment", service);
+
+    /// <summary>The Job that creates the Kafka topics before the services start.</summary>
+    public const string TopicsJob = "kafka-topics";
+
+    public static Dictionary<object, object> Job(string name) => Resource("Job", name);
+
+    /// <summary>The pod template's spec of a Deployment, or of the Job of that name.</summary>
+    public static Dictionary<object, object> PodSpec(string workload) =>
+        (Rendered().SingleOrDefault(d => d.Text("kind") is "Deployment" or "Job" && d.Map("metadata").Text("name") == workload)
+         ?? throw new KeyNotFoundException($"kubectl kustomize renders no Deployment or Job {workload}"))
+        .Map("spec").Map("template").Map("spec");
 
     public static Dictionary<object, object> Kustomization() => Load("kubernetes/kustomization.yaml")[0];
-
-    /// <summary>Every document of every file the kustomization applies.</summary>
-    public static IEnumerable<Dictionary<object, object>> KustomizedResources() =>
-        Kustomization().List("resources").SelectMany(r => Load(Path.Combine("kubernetes", r.ToString()!)));
 
     /// <summary>The HorizontalPodAutoscaler that scales the service's Deployment, if one does.</summary>
     public static Dictionary<object, object>? Autoscaler(string service)
     {
         var name = Deployment(service).Map("metadata").Text("name");
-        return KustomizedResources().SingleOrDefault(d => d.Text("kind") == "HorizontalPodAutoscaler"
-            && d.Map("spec").Map("scaleTargetRef") is var target && target.Text("kind") == "Deployment" && target.Text("name") == name);
+        return OfKind("HorizontalPodAutoscaler").SingleOrDefault(d => d.Map("spec").Map("scaleTargetRef") is var target
+            && target.Text("kind") == "Deployment" && target.Text("name") == name);
     }
 
-    public static Dictionary<object, object> Container(string service) =>
-        (Dictionary<object, object>)PodSpec(service).List("containers").Single();
+    public static Dictionary<object, object> Container(string workload) =>
+        (Dictionary<object, object>)PodSpec(workload).List("containers").Single();
 
-    public static ServiceManifest Kubernetes(string service)
+    /// <summary>A workload's environment, each reference resolved in the rendered ConfigMap it names or in the example Secret.</summary>
+    public static ServiceManifest Kubernetes(string workload)
     {
-        var configMap = Kubernetes("configmap.yaml", "ConfigMap").Map("data");
-        var secret = Kubernetes("secrets.example.yaml", "Secret").Map("stringData");
-        var container = Container(service);
+        var secret = ExampleSecret().Map("stringData");
+        var container = Container(workload);
         var environment = new Dictionary<string, string>();
         var fromSecrets = new HashSet<string>();
         foreach (Dictionary<object, object> variable in container.List("env"))
@@ -148,11 +200,19 @@ public static partial class Manifests
                 environment[name] = secret[from.Map("secretKeyRef").Text("key")!].ToString()!;
                 fromSecrets.Add(name);
             }
-            else environment[name] = configMap[from.Map("configMapKeyRef").Text("key")!]?.ToString() ?? "";
+            else
+            {
+                var reference = from.Map("configMapKeyRef");
+                var data = Resource("ConfigMap", reference.Text("name")!).Map("data");
+                environment[name] = data.TryGetValue(reference.Text("key")!, out var value)
+                    ? value?.ToString() ?? ""
+                    : throw new KeyNotFoundException($"{workload}: ConfigMap {reference.Text("name")} has no key {reference.Text("key")}");
+            }
         }
         var paths = new[] { "livenessProbe", "readinessProbe" }
+            .Where(container.ContainsKey)
             .Select(probe => container.Map(probe).Map("httpGet").Text("path")!).ToList();
-        return new ServiceManifest("kubernetes", service, container.Text("image")!, environment, fromSecrets, paths);
+        return new ServiceManifest("kubernetes", workload, container.Text("image")!, environment, fromSecrets, paths);
     }
 
     public static IEnumerable<ServiceManifest> All() => Services.SelectMany(s => new[] { Compose(s), Kubernetes(s) });

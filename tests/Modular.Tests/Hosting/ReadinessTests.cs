@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Alba;
 using Microsoft.AspNetCore.Hosting;
+using Modular.BuildingBlocks.Messaging;
 using Modular.Tests.Infrastructure;
 
 namespace Modular.Tests.Hosting;
@@ -24,5 +25,50 @@ public sealed class ReadinessTests
         var checks = JsonDocument.Parse(ready.ReadAsText()).RootElement.GetProperty("checks");
         checks.GetProperty("redis").GetProperty("status").GetString().ShouldBe("Unhealthy");
         checks.GetProperty("postgres").GetProperty("status").GetString().ShouldBe("Healthy");
+    }
+
+    [Fact]
+    public async Task without_topic_creation_ready_names_the_missing_topics_creates_none_and_turns_ready_once_they_are_provisioned()
+    {
+        // The notification-service reads users.events and notifications.requests; this broker has only the first.
+        using var broker = await PrivateKafkaBroker.StartAsync([MessagingTopology.UserEvents]);
+        var settings = TestEnvironment.Split("notifications", smtpPort: TestEnvironment.FreeTcpPort());
+        settings["KAFKA_BROKERS"] = broker.Brokers;
+        settings["KAFKA_CREATE_TOPICS"] = "false";
+        settings["DATABASE_URL"] = TestEnvironment.DatabaseUrlFor("modular_misc_test");
+        settings["PORT"] = TestEnvironment.FreeTcpPort().ToString();
+        var url = $"http://127.0.0.1:{settings["PORT"]}/health/ready";
+        await using var service = HostProcess.Start(settings);
+
+        // 503, and the kafka check names the topic that is missing (a metadata request for it would have created it here).
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        string detail = "";
+        while (!detail.Contains(MessagingTopology.NotificationRequests))
+        {
+            if (service.HasExited) throw new InvalidOperationException($"the service exited:\n{service.Output}\n{service.Errors}");
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"readiness never named the missing topic: {detail}\n{service.Output}");
+            try
+            {
+                using var response = await http.GetAsync(url);
+                var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+                if (body.GetProperty("checks").TryGetProperty("kafka", out var kafka))
+                {
+                    ((int)response.StatusCode).ShouldBe(503);
+                    kafka.GetProperty("status").GetString().ShouldBe("Unhealthy");
+                    detail = kafka.GetProperty("detail").GetString() ?? "";
+                }
+            }
+            catch (HttpRequestException) { }
+            if (!detail.Contains(MessagingTopology.NotificationRequests)) await Task.Delay(200);
+        }
+        detail.ShouldNotContain(MessagingTopology.UserEvents); // only what is missing
+        detail.ShouldContain("provision-topics");
+
+        // It created nothing, however often readiness was asked; once the topic is provisioned, the service starts.
+        broker.Topics().ShouldBe([MessagingTopology.UserEvents]);
+        broker.CreateTopic(MessagingTopology.NotificationRequests);
+        await service.WaitUntilHealthyAsync(url, TimeSpan.FromSeconds(60));
+        broker.Topics().Order().ShouldBe([MessagingTopology.NotificationRequests, MessagingTopology.UserEvents]);
     }
 }

@@ -1,0 +1,75 @@
+using System.Diagnostics;
+using Confluent.Kafka;
+
+namespace Modular.Tests.Infrastructure;
+
+/// <summary>
+/// A Kafka test broker of one test's own (tools/KafkaTestBroker, which scripts/kafka-test-broker.sh builds before the
+/// tests run), for tests that need to know exactly which topics exist or that leave a backlog behind: the run's
+/// shared broker has whatever topics the tests before created.
+/// </summary>
+public sealed class PrivateKafkaBroker : IDisposable
+{
+    private readonly Process _process;
+    private readonly string _directory;
+
+    public string Brokers { get; }
+
+    private PrivateKafkaBroker(Process process, string directory, string brokers) =>
+        (_process, _directory, Brokers) = (process, directory, brokers);
+
+    /// <summary>Starts a broker whose only topics are <paramref name="topics"/> (with <paramref name="partitions"/> partitions each).</summary>
+    public static async Task<PrivateKafkaBroker> StartAsync(IReadOnlyCollection<string> topics, int partitions = 4)
+    {
+        var dll = Path.Combine(TestEnvironment.RepositoryRoot(), "tools", "KafkaTestBroker", "bin", "Release", "net10.0",
+            "Modular.KafkaTestBroker.dll");
+        if (!File.Exists(dll)) throw new InvalidOperationException($"{dll} is missing: scripts/kafka-test-broker.sh builds it (make test runs it)");
+        var directory = Directory.CreateTempSubdirectory("modular-broker-").FullName;
+        var bootstrapFile = Path.Combine(directory, "bootstrap");
+        string[] arguments = [dll, "--bootstrap-file", bootstrapFile, "--partitions", partitions.ToString()];
+        if (topics.Count > 0) arguments = [.. arguments, "--topics", string.Join(",", topics)];
+        var process = Process.Start(new ProcessStartInfo("dotnet", arguments) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        // The launcher writes the file (by a rename) once the cluster listens.
+        using var watcher = new FileSystemWatcher(directory) { EnableRaisingEvents = true };
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!File.Exists(bootstrapFile))
+        {
+            if (process.HasExited) throw new InvalidOperationException($"the test broker exited with {process.ExitCode}");
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("the test broker wrote no bootstrap file within 30 s");
+            watcher.WaitForChanged(WatcherChangeTypes.All, 500);
+        }
+        return new PrivateKafkaBroker(process, directory, (await File.ReadAllTextAsync(bootstrapFile)).Trim());
+    }
+
+    /// <summary>The topics that exist, from a request for every topic's metadata (which creates none).</summary>
+    public IReadOnlyList<string> Topics()
+    {
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = Brokers }).Build();
+        return admin.GetMetadata(TimeSpan.FromSeconds(10)).Topics
+            .Where(t => t.Error.Code == ErrorCode.NoError && t.Partitions.Count > 0).Select(t => t.Topic).ToList();
+    }
+
+    /// <summary>Creates a topic as the test broker allows it (it has no admin API): a metadata request for it.</summary>
+    public void CreateTopic(string topic)
+    {
+        using var producer = new ProducerBuilder<Null, Null>(new ProducerConfig { BootstrapServers = Brokers, AllowAutoCreateTopics = true }).Build();
+        using var admin = new DependentAdminClientBuilder(producer.Handle).Build();
+        admin.GetMetadata(topic, TimeSpan.FromSeconds(10));
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill();
+            _process.WaitForExit(10_000);
+        }
+        _process.Dispose();
+        Directory.Delete(_directory, recursive: true);
+    }
+}
