@@ -124,7 +124,9 @@ public static class ModularHost
         opts.CodeGeneration.GeneratedNamespace = GeneratedNamespace(role);
         opts.CodeGeneration.GeneratedCodeOutputPath = Path.Combine("Internal", "Generated", RoleFolder(role));
         opts.CodeGeneration.TypeLoadMode = environment.IsProduction() ? TypeLoadMode.Static : TypeLoadMode.Dynamic;
-        opts.UseRuntimeCompilation();
+        // The compiler only where code is generated at run time (and by `codegen write`, which runs in Development):
+        // Production loads the pre-generated code, and a handler without it fails at start-up rather than compiling.
+        if (opts.CodeGeneration.TypeLoadMode != TypeLoadMode.Static) opts.UseRuntimeCompilation();
         return opts;
     }
 
