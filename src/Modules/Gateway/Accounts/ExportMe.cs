@@ -29,7 +29,7 @@ internal static class ExportMe
         for (var page = 1; ; page++)
         {
             var events = await bus.InvokeAsync<SecurityEventPage>(
-                new Users.Contracts.ListSecurityEvents(user.Id, page, ListAccounts.MaxPageSize), ct);
+                new Users.Contracts.ListSecurityEvents(user.Id, page, Problems.MaxPageSize), ct);
             trail.AddRange(events.Items);
             if (events.Items.Count < events.PageSize || trail.Count >= events.Total) break;
         }

@@ -22,9 +22,7 @@ internal static class ListSecurityEventsEndpoint
 
     private static async Task<IResult> PageAsync(Guid userId, IMessageBus bus, int page, int pageSize, CancellationToken ct)
     {
-        if (page < 1) return Problems.Invalid("page", "The page must be 1 or more.");
-        if (pageSize is < 1 or > ListAccounts.MaxPageSize)
-            return Problems.Invalid("pageSize", $"The page size must be between 1 and {ListAccounts.MaxPageSize}.");
+        if (Problems.InvalidPage(page, pageSize) is { } invalid) return invalid;
 
         var result = await bus.InvokeAsync<SecurityEventPage>(new Users.Contracts.ListSecurityEvents(userId, page, pageSize), ct);
         return result.Found ? TypedResults.Ok(result) : Problems.NotFound("There is no user with this id.");
