@@ -26,7 +26,12 @@ public sealed class SecurityEvent
 public static class SecurityTrail
 {
     /// <summary>Adds an entry to <paramref name="session"/>'s unit of work: it commits, or not, with the change it describes.</summary>
-    public static void Record(this IDocumentSession session, Guid userId, string type, DateTimeOffset at, RequestOrigin? client, Guid? id = null) =>
+    public static void Record(this IDocumentSession session, Guid userId, string type, DateTimeOffset at, RequestOrigin? client, Guid? id = null)
+    {
+        // PostgreSQL keeps whole microseconds and rounds half to even, so two instants a microsecond apart
+        // (a failure and the lockout it caused) could be stored as one and listed in either order; cut them
+        // to the microsecond here and they stay apart.
+        at = at.AddTicks(-(at.Ticks % TimeSpan.TicksPerMicrosecond));
         // An upsert by id: a RecordSecurityEvent delivered twice (the same EventId) is still one entry.
         session.Store(new SecurityEvent
         {
@@ -38,6 +43,7 @@ public static class SecurityTrail
             UserAgent = client?.UserAgent,
             SessionId = client?.SessionId,
         });
+    }
 
     /// <summary>
     /// What stays of a deleted account's trail: the kinds and times, counted, with nothing that points at a person
