@@ -48,6 +48,7 @@ public static class GatewayModule
         services.AddSingleton<TokenStore>();
         services.AddSingleton<TokenIssuer>();
         services.AddSingleton<RequestGate>();
+        services.AddSingleton<IdempotentRequests>();
         services.AddSingleton(sp => new UserProfiles(sp.GetRequiredService<IConnectionMultiplexer>(),
             sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>(),
             sp.GetRequiredService<TokenStore>(), gateway.Jwt));
@@ -70,7 +71,7 @@ public static class GatewayModule
                 jwt.TokenHandlers.Add(new CachingTokenHandler(TimeProvider.System));
             });
         services.AddAuthorizationBuilder().AddPolicy(AdminPolicy, policy => policy.RequireRole(GetAccount.AdminRole));
-        services.AddOpenApi();
+        services.AddOpenApi(openApi => openApi.AddOperationTransformer(IdempotencyKeys.DocumentHeader));
         return opts;
     }
 
@@ -84,11 +85,13 @@ public static class GatewayModule
         app.UseMiddleware<RequestGate>();
         app.UseRateLimiter();
         app.UseAuthorization();
+        // After authorization: a request refused (401, 403, 429 per IP) never claims its key; the user scopes it.
+        app.UseMiddleware<IdempotentRequests>();
 
         app.MapOpenApi(OpenApiDocument);
         app.MapScalarApiReference("/api/docs", scalar => scalar.WithOpenApiRoutePattern(OpenApiDocument).WithTitle("Modular API"));
 
-        var auth = app.MapGroup("/api/v1/auth").WithTags("Auth");
+        var auth = app.MapGroup("/api/v1/auth").WithTags("Auth").AcceptIdempotencyKeys();
         auth.MapPost("/register", Register.Handle).CostsAPasswordHash().LimitedLikeAuth()
             .Produces<TokenPair>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict);
         auth.MapPost("/login", Login.Handle).CostsAPasswordHash().LimitedLikeAuth()
@@ -117,7 +120,7 @@ public static class GatewayModule
         auth.MapPost("/resend-verification", ResendVerificationEndpoint.Handle).RequireAuthorization()
             .Produces(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status401Unauthorized);
 
-        var users = app.MapGroup("/api/v1/users").WithTags("Users").RequireAuthorization();
+        var users = app.MapGroup("/api/v1/users").WithTags("Users").RequireAuthorization().AcceptIdempotencyKeys();
         users.MapPatch("/me", UpdateMe.Handle)
             .Produces<UserDetails>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status401Unauthorized);
         users.MapDelete("/me", DeleteMe.Handle).CostsAPasswordHash().LimitedLikeAuth()

@@ -3,11 +3,14 @@ namespace Modular.Users.Contracts;
 // Gateway -> Users requests; on topic users.requests in split mode (see MessagingTopology).
 // Full type names are the wire identity: keep the namespace.
 
+// IdempotencyKey: the request's Idempotency-Key as the gateway scoped and hashed it (docs/adr/0018). Users remembers
+// the answer of the change made under it, so a retry after a 504 gets that answer instead of a second change.
+
 // Records print every property, and Wolverine logs a failed message with its ToString(): those that carry
 // a password or a token print everything but that.
 
 /// <summary>Answered with a <see cref="UserResult"/>: the new user, or <see cref="UserFailure.EmailTaken"/>.</summary>
-public sealed record RegisterUser(string Email, string Password, string? Name, RequestOrigin? Client = null)
+public sealed record RegisterUser(string Email, string Password, string? Name, RequestOrigin? Client = null, string? IdempotencyKey = null)
 {
     public override string ToString() => $"RegisterUser {{ Email = {Email}, Name = {Name} }}";
 }
@@ -28,7 +31,8 @@ public sealed record UpdateProfile(Guid UserId, string Name);
 /// Answered with a <see cref="UserResult"/>: the user, <see cref="UserFailure.InvalidCredentials"/> when the
 /// current password is wrong, or <see cref="UserFailure.NotFound"/>.
 /// </summary>
-public sealed record ChangePassword(Guid UserId, string CurrentPassword, string NewPassword, RequestOrigin? Client = null)
+public sealed record ChangePassword(Guid UserId, string CurrentPassword, string NewPassword, RequestOrigin? Client = null,
+    string? IdempotencyKey = null)
 {
     public override string ToString() => $"ChangePassword {{ UserId = {UserId} }}";
 }
@@ -40,7 +44,7 @@ public sealed record ChangePassword(Guid UserId, string CurrentPassword, string 
 public sealed record RequestPasswordReset(string Email);
 
 /// <summary>Answered with a <see cref="UserResult"/>: the user, or <see cref="UserFailure.InvalidToken"/>.</summary>
-public sealed record ResetPassword(string Token, string NewPassword, RequestOrigin? Client = null)
+public sealed record ResetPassword(string Token, string NewPassword, RequestOrigin? Client = null, string? IdempotencyKey = null)
 {
     public override string ToString() => "ResetPassword { }";
 }
@@ -49,7 +53,7 @@ public sealed record ResetPassword(string Token, string NewPassword, RequestOrig
 /// Answered with a <see cref="UserResult"/>: the deleted user, <see cref="UserFailure.InvalidCredentials"/> when the
 /// current password is wrong (the owner's proof, as for a password change), or <see cref="UserFailure.NotFound"/>.
 /// </summary>
-public sealed record DeleteUser(Guid UserId, string CurrentPassword, RequestOrigin? Client = null)
+public sealed record DeleteUser(Guid UserId, string CurrentPassword, RequestOrigin? Client = null, string? IdempotencyKey = null)
 {
     public override string ToString() => $"DeleteUser {{ UserId = {UserId} }}";
 }
@@ -58,7 +62,7 @@ public sealed record DeleteUser(Guid UserId, string CurrentPassword, RequestOrig
 /// Answered with a <see cref="UserResult"/>: the user, now verified (and an admin if <c>ADMIN_EMAILS</c> lists the
 /// address), or <see cref="UserFailure.InvalidToken"/>.
 /// </summary>
-public sealed record VerifyEmail(string Token, RequestOrigin? Client = null)
+public sealed record VerifyEmail(string Token, RequestOrigin? Client = null, string? IdempotencyKey = null)
 {
     public override string ToString() => "VerifyEmail { }";
 }

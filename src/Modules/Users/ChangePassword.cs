@@ -9,6 +9,7 @@ public static class ChangePasswordHandler
     public static async Task<(UserResult, UserPasswordChanged?)> Handle(
         ChangePassword command, IDocumentSession session, Passwords passwords, CancellationToken ct)
     {
+        if (await session.FindAsync(command.IdempotencyKey, ct) is { } remembered) return (remembered, null);
         if (await session.LoadAsync<User>(command.UserId, ct) is not { } user)
             return (UserResult.Failed(UserFailure.NotFound), null);
 
@@ -20,7 +21,7 @@ public static class ChangePasswordHandler
         session.Store(user);
         session.Record(user.Id, SecurityEventTypes.PasswordChanged, now, command.Client);
 
-        return (UserResult.Success(user.ToDetails()),
-            new UserPasswordChanged(Guid.CreateVersion7(now), user.Id, user.Email, user.Name, now));
+        return session.Remember(command.IdempotencyKey, (UserResult.Success(user.ToDetails()),
+            new UserPasswordChanged(Guid.CreateVersion7(now), user.Id, user.Email, user.Name, now)));
     }
 }

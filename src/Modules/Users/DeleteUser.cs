@@ -9,6 +9,7 @@ public static class DeleteUserHandler
     // A hard delete: the e-mail is free to register again, and nothing of the account stays behind.
     public static async Task<(UserResult, UserDeleted?)> Handle(DeleteUser command, IDocumentSession session, Passwords passwords, CancellationToken ct)
     {
+        if (await session.FindAsync(command.IdempotencyKey, ct) is { } remembered) return (remembered, null);
         if (await session.LoadAsync<User>(command.UserId, ct) is not { } user)
             return (UserResult.Failed(UserFailure.NotFound), null);
 
@@ -25,6 +26,9 @@ public static class DeleteUserHandler
         // The trail stays, counted, without what points at a person; this last entry has no client either.
         session.Anonymise(user.Id);
         session.Record(user.Id, SecurityEventTypes.AccountDeleted, now, null);
+        // Remembered without the address and the name: nothing that names the deleted account stays behind
+        // (a retry only needs to learn that the account is gone).
+        session.Remember(command.IdempotencyKey, (UserResult.Success(user.ToDetails() with { Email = "", Name = "" }), (UserDeleted?)null));
         return (UserResult.Success(user.ToDetails()), new UserDeleted(Guid.CreateVersion7(now), user.Id, user.Email, user.Name, now));
     }
 }

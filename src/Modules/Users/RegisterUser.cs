@@ -18,6 +18,7 @@ public static class RegisterUserHandler
     public static async Task<(UserResult, UserRegistered?)> Handle(
         RegisterUser command, IDocumentSession session, Passwords passwords, UsersSettings settings, ILogger logger, CancellationToken ct)
     {
+        if (await session.FindAsync(command.IdempotencyKey, ct) is { } remembered) return (remembered, null);
         var email = Emails.Normalize(command.Email);
         if (await session.Query<User>().AnyAsync(u => u.Email == email, ct))
             return (UserResult.Failed(UserFailure.EmailTaken), null);
@@ -40,7 +41,7 @@ public static class RegisterUserHandler
         session.Record(user.Id, SecurityEventTypes.Registered, now, command.Client);
         logger.LogInformation("Registered user {UserId}", user.Id);
 
-        return (UserResult.Success(user.ToDetails()),
-            new UserRegistered(Guid.CreateVersion7(now), user.Id, user.Email, user.Name, now, token, verification.ExpiresAt));
+        return session.Remember(command.IdempotencyKey, (UserResult.Success(user.ToDetails()),
+            new UserRegistered(Guid.CreateVersion7(now), user.Id, user.Email, user.Name, now, token, verification.ExpiresAt)));
     }
 }

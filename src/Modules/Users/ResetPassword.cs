@@ -16,6 +16,7 @@ public static class ResetPasswordHandler
     public static async Task<(UserResult, UserPasswordChanged?)> Handle(
         ResetPassword command, IDocumentSession session, Passwords passwords, CancellationToken ct)
     {
+        if (await session.FindAsync(command.IdempotencyKey, ct) is { } remembered) return (remembered, null);
         var now = DateTimeOffset.UtcNow;
         var reset = await session.LoadAsync<PasswordResetToken>(PasswordResetToken.HashOf(command.Token), ct);
         if (reset is null || !reset.IsUsableAt(now) || await session.LoadAsync<User>(reset.UserId, ct) is not { } user)
@@ -31,7 +32,7 @@ public static class ResetPasswordHandler
         session.Delete<LoginLockout>(user.Id);
         session.Record(user.Id, SecurityEventTypes.PasswordReset, now, command.Client);
 
-        return (UserResult.Success(user.ToDetails()),
-            new UserPasswordChanged(Guid.CreateVersion7(now), user.Id, user.Email, user.Name, user.UpdatedAt));
+        return session.Remember(command.IdempotencyKey, (UserResult.Success(user.ToDetails()),
+            new UserPasswordChanged(Guid.CreateVersion7(now), user.Id, user.Email, user.Name, user.UpdatedAt)));
     }
 }

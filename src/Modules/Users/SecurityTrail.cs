@@ -59,7 +59,8 @@ public static class SecurityTrail
 }
 
 /// <summary>
-/// Removes trail entries older than <c>SECURITY_EVENT_RETENTION</c>, at start and then every hour. Every user-service
+/// Removes trail entries older than <c>SECURITY_EVENT_RETENTION</c> and the expired answers of idempotent requests
+/// (<see cref="RememberedResults"/>), at start and then every hour. Every user-service
 /// replica runs it; the delete is the same whoever runs it first.
 /// </summary>
 public sealed class SecurityTrailRetention(IDocumentStore store, UsersSettings settings, TimeProvider clock,
@@ -72,6 +73,7 @@ public sealed class SecurityTrailRetention(IDocumentStore store, UsersSettings s
         var cutoff = clock.GetUtcNow() - settings.SecurityEventRetention;
         await using var session = store.LightweightSession();
         session.DeleteWhere<SecurityEvent>(e => e.OccurredAt < cutoff);
+        session.DeleteExpiredResults(clock.GetUtcNow());
         await session.SaveChangesAsync(ct);
     }
 

@@ -34,6 +34,7 @@ public static class UsersModule
                 .UseOptimisticConcurrency(true)
                 .Index(t => t.UserId);
             marten.Schema.For<LoginLockout>().DatabaseSchemaName(Schema);
+            marten.Schema.For<RememberedResult>().DatabaseSchemaName(Schema).Index(r => r.ExpiresAt);
             marten.Schema.For<SecurityEvent>().DatabaseSchemaName(Schema).Index(e => e.UserId).Index(e => e.OccurredAt);
         });
         opts.Services.AddSingleton(new UsersSettings(adminEmails, lockout, retention));

@@ -16,6 +16,7 @@ public static class VerifyEmailHandler
     public static async Task<(UserResult, UserEmailVerified?)> Handle(
         VerifyEmail command, IDocumentSession session, UsersSettings settings, CancellationToken ct)
     {
+        if (await session.FindAsync(command.IdempotencyKey, ct) is { } remembered) return (remembered, null);
         var now = DateTimeOffset.UtcNow;
         var verification = await session.LoadAsync<EmailVerificationToken>(SingleUseToken.HashOf(command.Token), ct);
         if (verification is null || !verification.IsUsableAt(now) || await session.LoadAsync<User>(verification.UserId, ct) is not { } user)
@@ -30,6 +31,6 @@ public static class VerifyEmailHandler
         session.Record(user.Id, SecurityEventTypes.EmailVerified, now, command.Client);
         session.DeleteWhere<EmailVerificationToken>(t => t.UserId == user.Id && t.Id != verification.Id);
 
-        return (UserResult.Success(user.ToDetails()), new UserEmailVerified(Guid.CreateVersion7(now), user.Id, user.Email, user.UpdatedAt));
+        return session.Remember(command.IdempotencyKey, (UserResult.Success(user.ToDetails()), new UserEmailVerified(Guid.CreateVersion7(now), user.Id, user.Email, user.UpdatedAt)));
     }
 }

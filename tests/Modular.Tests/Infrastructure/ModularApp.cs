@@ -72,7 +72,8 @@ public abstract class ModularApp : IAsyncLifetime
             web.ConfigureLogging(logging => logging.AddProvider(RequestExceptions));
         });
 
-    private static ConfigurationOptions RedisTestConfiguration()
+    /// <summary>The Redis database of the tests, for a test that looks at or plants what the gateway keeps there.</summary>
+    public static ConfigurationOptions RedisTestConfiguration()
     {
         var uri = new Uri(TestEnvironment.RedisUrl);
         var options = ConfigurationOptions.Parse($"{uri.Host}:{uri.Port}");

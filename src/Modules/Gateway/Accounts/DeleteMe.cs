@@ -25,7 +25,7 @@ internal static class DeleteMe
 
         var session = principal.Session();
         var userId = session.UserId;
-        var result = await bus.InvokeAsync<UserResult>(new DeleteUser(userId, request!.CurrentPassword!, RequestClient.From(http, session.Family)), ct);
+        var result = await bus.InvokeAsync<UserResult>(new DeleteUser(userId, request!.CurrentPassword!, RequestClient.From(http, session.Family), http.IdempotencyKeyForUsers()), ct);
         if (result.Failure == UserFailure.InvalidCredentials) return Problems.Invalid("currentPassword", "The current password is wrong.");
         if (result.User is null) return Problems.AccountGone();
 

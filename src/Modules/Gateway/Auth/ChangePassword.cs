@@ -23,7 +23,7 @@ internal static class ChangePasswordEndpoint
 
         var session = principal.Session();
         var result = await bus.InvokeAsync<UserResult>(new ChangePassword(session.UserId, request.CurrentPassword!, request.NewPassword!,
-            RequestClient.From(http, session.Family)), ct);
+            RequestClient.From(http, session.Family), http.IdempotencyKeyForUsers()), ct);
         if (result.Failure == UserFailure.InvalidCredentials) return Problems.Invalid("currentPassword", "The current password is wrong.");
         if (result.User is null) return Problems.AccountGone();
         await profiles.StoreAsync(result.User);

@@ -21,7 +21,7 @@ internal static class Register
         if (Validator.Validate(request) is { IsValid: false } invalid) return invalid.ToProblem();
 
         var client = RequestClient.From(http, sessionId: TokenIssuer.NewId());
-        var result = await bus.InvokeAsync<UserResult>(new RegisterUser(request.Email!, request.Password!, request.Name, client), ct);
+        var result = await bus.InvokeAsync<UserResult>(new RegisterUser(request.Email!, request.Password!, request.Name, client, http.IdempotencyKeyForUsers()), ct);
         if (result.Failure == UserFailure.EmailTaken)
             return Problems.Conflict("E-mail already registered", "An account with this e-mail address exists. Log in instead.");
 

@@ -19,7 +19,7 @@ internal static class ResetPasswordEndpoint
     {
         if (Rules.Validate(request) is { IsValid: false } invalid) return invalid.ToProblem();
 
-        var result = await bus.InvokeAsync<UserResult>(new ResetPassword(request.Token!, request.NewPassword!, RequestClient.From(http)), ct);
+        var result = await bus.InvokeAsync<UserResult>(new ResetPassword(request.Token!, request.NewPassword!, RequestClient.From(http), http.IdempotencyKeyForUsers()), ct);
         if (result.User is not { } user) return Problems.Invalid("token", "The reset token is invalid, expired or already used.");
 
         await profiles.StoreAsync(user);

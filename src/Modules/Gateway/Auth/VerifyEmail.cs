@@ -18,7 +18,7 @@ internal static class VerifyEmailEndpoint
     {
         if (Rules.Validate(request) is { IsValid: false } invalid) return invalid.ToProblem();
 
-        var result = await bus.InvokeAsync<UserResult>(new VerifyEmail(request.Token!, RequestClient.From(http)), ct);
+        var result = await bus.InvokeAsync<UserResult>(new VerifyEmail(request.Token!, RequestClient.From(http), http.IdempotencyKeyForUsers()), ct);
         if (result.User is not { } user) return Problems.Invalid("token", "The verification token is invalid, expired or already used.");
 
         await profiles.StoreAsync(user);
