@@ -22,19 +22,32 @@ public sealed class HostProcess : IAsyncDisposable
     public string Output { get { lock (_output) return _output.ToString(); } }
     public string Errors { get { lock (_errors) return _errors.ToString(); } }
     public bool HasExited => _process.HasExited;
+    public int Id => _process.Id;
     public int ExitCode => _process.ExitCode;
 
     /// <summary>Where the process's output is also written, for reading after a failed test.</summary>
     public string LogFile { get; private init; } = "";
 
-    public static HostProcess Start(IReadOnlyDictionary<string, string> environment, params string[] arguments)
+    public static HostProcess Start(IReadOnlyDictionary<string, string> environment, params string[] arguments) =>
+        Start(environment, memoryCgroup: null, arguments);
+
+    /// <summary>
+    /// Starts the host inside the cgroup v1 memory cgroup <paramref name="memoryCgroup"/> (a directory under
+    /// /sys/fs/cgroup/memory): a shell enters it, then execs dotnet, so the whole life of the process is limited
+    /// (as scripts/bench.sh does).
+    /// </summary>
+    public static HostProcess StartInMemoryCgroup(IReadOnlyDictionary<string, string> environment, string memoryCgroup) =>
+        Start(environment, memoryCgroup, []);
+
+    private static HostProcess Start(IReadOnlyDictionary<string, string> environment, string? memoryCgroup, string[] arguments)
     {
-        var info = new ProcessStartInfo("dotnet", [Path.Combine(PublishedHost.Directory, "Modular.Host.dll"), .. arguments])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = PublishedHost.Directory,
-        };
+        var dll = Path.Combine(PublishedHost.Directory, "Modular.Host.dll");
+        var info = memoryCgroup is null
+            ? new ProcessStartInfo("dotnet", [dll, .. arguments])
+            : new ProcessStartInfo("bash", ["-c", "echo $$ >\"$0/cgroup.procs\" && exec dotnet \"$@\"", memoryCgroup, dll, .. arguments]);
+        info.RedirectStandardOutput = true;
+        info.RedirectStandardError = true;
+        info.WorkingDirectory = PublishedHost.Directory;
         info.Environment.Clear();
         foreach (var name in InheritedVariables)
             if (Environment.GetEnvironmentVariable(name) is { } value) info.Environment[name] = value;

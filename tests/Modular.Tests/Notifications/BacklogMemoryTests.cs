@@ -1,0 +1,174 @@
+using Confluent.Kafka;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Modular.BuildingBlocks.Configuration;
+using Modular.BuildingBlocks.Messaging;
+using Modular.BuildingBlocks.Persistence;
+using Modular.Tests.Infrastructure;
+using Modular.Users.Contracts.Events;
+using Npgsql;
+using Wolverine;
+using Wolverine.Kafka;
+
+namespace Modular.Tests.Notifications;
+
+/// <summary>
+/// The notification-service under its Kubernetes memory limit (128 MiB, kubernetes/notification-service) starts behind
+/// a backlog on <c>users.events</c>, as on a first start from the earliest offset or after an outage: librdkafka's
+/// prefetch is bounded (MessagingTopology), so it drains the backlog without being OOM-killed.
+/// </summary>
+public sealed class BacklogMemoryTests
+{
+    private const int Events = 20_000;
+    private const long LimitBytes = 128L * 1024 * 1024;
+    private static readonly string DatabaseUrl = TestEnvironment.DatabaseUrlFor("modular_misc_test");
+    private static readonly string Inbox = $"{ModularPersistence.MessageStorageSchema("notification-service")}.wolverine_incoming_envelopes";
+
+    [Fact]
+    public async Task a_notification_service_limited_to_128_MiB_drains_20000_waiting_events_without_being_oom_killed()
+    {
+        using var broker = await PrivateKafkaBroker.StartAsync([MessagingTopology.UserEvents, MessagingTopology.NotificationRequests]);
+        await PublishBacklogAsync(broker.Brokers);
+        await ClearInboxAsync();
+
+        using var cgroup = MemoryCgroup.Create(LimitBytes);
+        var settings = TestEnvironment.Split("notifications", smtpPort: TestEnvironment.FreeTcpPort());
+        settings["KAFKA_BROKERS"] = broker.Brokers;
+        settings["DATABASE_URL"] = DatabaseUrl;
+        settings["PORT"] = TestEnvironment.FreeTcpPort().ToString();
+        // One line per event nobody in this service handles would be most of the work; the count is in the inbox.
+        settings["Logging__LogLevel__Wolverine"] = "Error";
+        await using var service = HostProcess.StartInMemoryCgroup(settings, cgroup.Path);
+
+        // Every event read from users.events and handled: the durable inbox marks each one Handled.
+        await using var connection = await TestDatabase.OpenAsync(DatabaseUrl);
+        var deadline = DateTime.UtcNow.AddSeconds(120);
+        long handled = 0;
+        while (handled < Events)
+        {
+            if (service.HasExited || cgroup.OomKills > 0)
+                throw new InvalidOperationException($"the service died after {handled} events (exit {(service.HasExited ? service.ExitCode : -1)}, "
+                    + $"oom kills {cgroup.OomKills}, peak {cgroup.PeakBytes / (1024 * 1024)} MiB):\n{service.Output}\n{service.Errors}");
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"{handled} of {Events} events handled within 120 s (peak {cgroup.PeakBytes / (1024 * 1024)} MiB, "
+                    + $"limit hit {cgroup.FailCount} times)");
+            handled = await HandledAsync(connection);
+            if (handled < Events) await Task.Delay(250);
+        }
+
+        cgroup.OomKills.ShouldBe(0);
+        service.HasExited.ShouldBeFalse();
+        cgroup.PeakBytes.ShouldBeLessThanOrEqualTo(LimitBytes);
+        (await service.TerminateAsync(TimeSpan.FromSeconds(30))).ShouldBe(0, service.Output + service.Errors);
+    }
+
+    /// <summary>Events of a kind the notification-service reads and has no e-mail for: consumed, stored and handled at the
+    /// pace of its inbox, not of an SMTP server. Each about 4 KB, the backlog about 80 MB: more than the whole 128 MiB
+    /// would hold beside the runtime if the consumer prefetched it all (librdkafka's default allows 64 MB per consumer).</summary>
+    private static async Task PublishBacklogAsync(string brokers)
+    {
+        var keys = MessageEncryption.Read(new SettingsReader(new ConfigurationBuilder()
+            .AddInMemoryCollection([KeyValuePair.Create(MessageEncryption.KeyVariable, (string?)TestEnvironment.MessageKey)]).Build()));
+        using var publisher = await Host.CreateDefaultBuilder()
+            .UseWolverine(opts =>
+            {
+                opts.ServiceName = "backlog-publisher";
+                opts.UseKafka(brokers);
+                opts.UseEncryption(keys);
+                opts.PublishMessage<UserProfileUpdated>().ToKafkaTopic(MessagingTopology.UserEvents);
+            })
+            .StartAsync();
+        var bus = publisher.Services.GetRequiredService<IMessageBus>();
+        var name = new string('n', 4000);
+        for (var i = 0; i < Events; i++)
+            await bus.PublishAsync(new UserProfileUpdated(Guid.NewGuid(), Guid.NewGuid(), name, DateTimeOffset.UtcNow));
+
+        // Waiting on the topic itself: every event is on the broker before the service starts.
+        using var consumer = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig { BootstrapServers = brokers, GroupId = "backlog-count" }).Build();
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = brokers }).Build();
+        var partitions = admin.GetMetadata(MessagingTopology.UserEvents, TimeSpan.FromSeconds(10)).Topics.Single().Partitions
+            .Select(p => new TopicPartition(MessagingTopology.UserEvents, p.PartitionId)).ToList();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (partitions.Sum(p => consumer.QueryWatermarkOffsets(p, TimeSpan.FromSeconds(5)).High.Value) < Events)
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"the {Events} events did not reach the broker within 60 s");
+            await Task.Delay(200);
+        }
+        await publisher.StopAsync();
+    }
+
+    private static async Task ClearInboxAsync()
+    {
+        await using var connection = await TestDatabase.OpenAsync(DatabaseUrl);
+        await using var command = new NpgsqlCommand($"do $$ begin if to_regclass('{Inbox}') is not null then delete from {Inbox}; end if; end $$", connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private static async Task<long> HandledAsync(NpgsqlConnection connection)
+    {
+        await using var command = new NpgsqlCommand($"select count(*) from {Inbox} where status = 'Handled'", connection);
+        try
+        {
+            return (long)(await command.ExecuteScalarAsync())!;
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable)
+        {
+            return 0; // the service has not created its message store yet
+        }
+    }
+
+    /// <summary>A cgroup v1 memory cgroup under this process's own, with a hard limit and no swap beyond it.</summary>
+    private sealed class MemoryCgroup : IDisposable
+    {
+        public string Path { get; }
+
+        private MemoryCgroup(string path) => Path = path;
+
+        public static MemoryCgroup Create(long limitBytes)
+        {
+            // CI runs as root with cgroup v1, as scripts/bench.sh needs too: without it this test proves nothing, so it fails.
+            var own = File.ReadAllLines("/proc/self/cgroup").Select(l => l.Split(':', 3))
+                .SingleOrDefault(p => p[1].Split(',').Contains("memory"))?[2]
+                ?? throw new InvalidOperationException("no cgroup v1 memory hierarchy (/proc/self/cgroup): this test needs one, as root");
+            var path = $"/sys/fs/cgroup/memory{own.TrimEnd('/')}/modular-test-backlog-{Environment.ProcessId}";
+            try
+            {
+                if (Directory.Exists(path)) Directory.Delete(path);
+                Directory.CreateDirectory(path);
+                File.WriteAllText(System.IO.Path.Combine(path, "memory.limit_in_bytes"), limitBytes.ToString());
+                var swap = System.IO.Path.Combine(path, "memory.memsw.limit_in_bytes");
+                if (File.Exists(swap)) File.WriteAllText(swap, limitBytes.ToString());
+            }
+            catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+            {
+                throw new InvalidOperationException($"cannot create the memory cgroup {path} (this test needs root and cgroup v1): {e.Message}", e);
+            }
+            return new MemoryCgroup(path);
+        }
+
+        /// <summary>How often the kernel's OOM killer ended a process of this cgroup (memory.oom_control).</summary>
+        public int OomKills => File.ReadAllLines(System.IO.Path.Combine(Path, "memory.oom_control"))
+            .Select(l => l.Split(' ')).Where(p => p[0] == "oom_kill").Select(p => int.Parse(p[1])).SingleOrDefault();
+
+        public long FailCount => long.Parse(File.ReadAllText(System.IO.Path.Combine(Path, "memory.failcnt")).Trim());
+
+        public long PeakBytes => long.Parse(File.ReadAllText(System.IO.Path.Combine(Path, "memory.max_usage_in_bytes")).Trim());
+
+        public void Dispose()
+        {
+            // Empty once the service has exited (the test's HostProcess is disposed first).
+            for (var attempt = 0; attempt < 50 && Directory.Exists(Path); attempt++)
+            {
+                try
+                {
+                    Directory.Delete(Path);
+                }
+                catch (IOException)
+                {
+                    Thread.Sleep(100);
+                }
+            }
+        }
+    }
+}
