@@ -68,19 +68,6 @@ public sealed class SplitApp : ModularApp
     }
 
     /// <summary>
-    /// Starts a user-service with the fixture's settings changed by <paramref name="change"/> and returns at once, with
-    /// its base URL: the caller watches it become ready. It replaces <see cref="UserService"/> (stop that one first).
-    /// </summary>
-    public (HostProcess Process, string Url) LaunchUserService(Action<Dictionary<string, string>>? change = null)
-    {
-        var settings = Traced(TestEnvironment.Split("users", Mail.Port));
-        change?.Invoke(settings);
-        settings["PORT"] = TestEnvironment.FreeTcpPort().ToString();
-        UserService = HostProcess.Start(settings);
-        return (UserService, _urls["users"] = $"http://127.0.0.1:{settings["PORT"]}");
-    }
-
-    /// <summary>
     /// Ready means a request goes through Kafka to user-service and back to each gateway: consumer groups
     /// have their partitions. A login for an unknown account is that round trip, with no side effects.
     /// </summary>

@@ -94,9 +94,10 @@ public sealed class SplitModeTests(SplitApp app) : Infrastructure.Scenarios(app)
         string? refusedEmail = null;
 
         app.UserService.Suspend(true); // up, but it answers nothing: its queue only grows
+        Task<IScenarioResult> first;
         try
         {
-            var first = register("queued.first@example.com");
+            first = register("queued.first@example.com");
             // Once the first request has waited half of REQUEST_TIMEOUT, the next one is refused at once.
             for (var i = 0; refused is null; i++)
             {
@@ -104,7 +105,8 @@ public sealed class SplitModeTests(SplitApp app) : Infrastructure.Scenarios(app)
                 var email = $"shed{i}@example.com";
                 var started = System.Diagnostics.Stopwatch.StartNew();
                 var attempt = register(email);
-                if (await Task.WhenAny(attempt, Task.Delay(250)) == attempt && (await attempt).Context.Response.StatusCode == 503)
+                // A refusal is immediate; a request still unanswered after 1 s was admitted and waits for Users.
+                if (await Task.WhenAny(attempt, Task.Delay(1000)) == attempt && (await attempt).Context.Response.StatusCode == 503)
                     (refused, refusedAfter, refusedEmail) = (await attempt, started.Elapsed, email);
                 else
                     admitted.Add(attempt);
@@ -119,8 +121,10 @@ public sealed class SplitModeTests(SplitApp app) : Infrastructure.Scenarios(app)
         refused.ShouldBeProblem(503);
         refused.Context.Response.Headers.RetryAfter.ToString().ShouldBe("1");
         refusedAfter.ShouldBeLessThan(TimeSpan.FromSeconds(1));
-        // The first one got its answer from the timeout (504) or, thawed in time, from Users; never a 500.
-        foreach (var attempt in admitted) (await attempt).Context.Response.StatusCode.ShouldBeOneOf(201, 504);
+        // The first one got its answer from the timeout (504) or, thawed in time, from Users; one sent while it waited
+        // may also have reached the gate late (a slow start on a loaded machine) and been refused. Never a 500.
+        foreach (var attempt in admitted) (await attempt).Context.Response.StatusCode.ShouldBeOneOf([201, 503, 504], await (await attempt).ReadAsTextAsync());
+        (await first).Context.Response.StatusCode.ShouldBeOneOf(201, 504);
 
         // The refused request never reached Users: its address is free, once Users answers again.
         await App.RegisterAsync(refusedEmail!);
