@@ -49,12 +49,8 @@ public static partial class MessagingTopology
 
     public static void UseKafkaTopology(this WolverineOptions opts, HostRole role, KafkaSettings kafka)
     {
-        // The readiness check "listeners" (ModularHost): every listener's consumer assigned its partitions.
-        var assignments = new KafkaListenerAssignments(TopicsRead(role, kafka).Count);
-        opts.Services.AddSingleton(assignments);
         opts.UseKafka(kafka.Brokers)
             .ConfigureClient(kafka.Apply)
-            .ConfigureConsumerBuilders(assignments.Follow)
             .ConfigureConsumers(consumer =>
             {
                 consumer.GroupId = role.ServiceName;

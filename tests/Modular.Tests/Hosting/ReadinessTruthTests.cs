@@ -7,7 +7,6 @@ namespace Modular.Tests.Hosting;
 /// <summary>
 /// A gateway process over Kafka is ready only once a request to Users comes back to it: the very first request after
 /// <c>/health/ready</c> says 200 succeeds, without a retry, also for a gateway restarted while the others serve.
-/// A service is ready only once its listeners' consumers have their partitions (docs/adr/0017).
 /// </summary>
 [Collection(SplitCollection.Name)]
 public sealed class ReadinessTruthTests(SplitApp app) : Infrastructure.Scenarios(app)

@@ -15,7 +15,7 @@ public sealed class SplitApp : ModularApp
 
     public override IReadOnlyList<IAlbaHost> Gateways => _gateways;
 
-    public override string[] GatewayDependencies => ["started", "redis", "kafka", "listeners", "users"];
+    public override string[] GatewayDependencies => ["started", "redis", "kafka", "users"];
 
     public override string DatabaseUrl => TestEnvironment.SplitDatabaseUrl;
 
