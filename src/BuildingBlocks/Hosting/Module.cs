@@ -19,6 +19,9 @@ public sealed record HostRole(IReadOnlySet<Module> Modules, KafkaSettings? Kafka
 
     public bool Runs(Module module) => Modules.Contains(module);
 
+    /// <summary>How long a request to another module may take: <c>REQUEST_TIMEOUT</c> over Kafka, its default in one process.</summary>
+    public TimeSpan RequestTimeout => Kafka?.RequestTimeout ?? KafkaSettings.DefaultRequestTimeout;
+
     public bool RunsEverything => Modules.SetEquals(AllModules);
 
     /// <summary>The service name of the seed's split deployment, or <c>modular</c> for the single process.</summary>

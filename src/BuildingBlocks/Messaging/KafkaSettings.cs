@@ -41,11 +41,14 @@ public sealed record KafkaSettings(string Brokers, TimeSpan SessionTimeout, Time
     /// <summary>This process's own replies topic (see <see cref="MessagingTopology"/>), new for every process start.</summary>
     public string ReplyTopic { get; } = MessagingTopology.NewReplyTopic();
 
+    /// <summary>The default of <c>REQUEST_TIMEOUT</c>; also the bound of a request inside one process, which reads no Kafka settings.</summary>
+    public static readonly TimeSpan DefaultRequestTimeout = TimeSpan.FromSeconds(5);
+
     public static KafkaSettings Read(SettingsReader settings, string brokers) => new(
         brokers,
         settings.Optional("KAFKA_SESSION_TIMEOUT", TimeSpan.FromSeconds(45), SettingParsers.Duration),
         settings.Optional("KAFKA_FETCH_WAIT_MAX", TimeSpan.FromMilliseconds(500), SettingParsers.Duration),
-        settings.Optional("REQUEST_TIMEOUT", TimeSpan.FromSeconds(5), SettingParsers.Duration),
+        settings.Optional("REQUEST_TIMEOUT", DefaultRequestTimeout, SettingParsers.Duration),
         settings.Optional("KAFKA_SEND_BATCH_WINDOW", TimeSpan.FromMilliseconds(10), SettingParsers.Duration),
         settings.Optional("KAFKA_CREATE_TOPICS", true, SettingParsers.Boolean),
         KafkaSecurity.Read(settings));

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Modular.BuildingBlocks.Hosting;
 using Modular.BuildingBlocks.Http;
 using Modular.Gateway.Http;
@@ -8,7 +9,7 @@ namespace Modular.Tests.Gateway;
 /// longer than half of <c>REQUEST_TIMEOUT</c>, admit again as soon as it is answered.</summary>
 public sealed class UsersBacklogTests
 {
-    private readonly ManualClock _clock = new();
+    private readonly FakeTimeProvider _clock = new();
     private readonly UsersBacklog _backlog;
 
     public UsersBacklogTests() => _backlog = new UsersBacklog(new HostRole(HostRole.AllModules, null, null!), _clock);
@@ -51,12 +52,4 @@ public sealed class UsersBacklogTests
     [Fact]
     public void the_target_is_half_of_the_request_timeout() =>
         _backlog.Target.ShouldBe(TimeSpan.FromSeconds(2.5));
-
-    private sealed class ManualClock : TimeProvider
-    {
-        private long _ticks;
-        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
-        public override long GetTimestamp() => _ticks;
-        public void Advance(TimeSpan by) => _ticks += by.Ticks;
-    }
 }

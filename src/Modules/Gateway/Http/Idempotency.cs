@@ -189,7 +189,7 @@ internal sealed class IdempotentRequests(IConnectionMultiplexer redis, HostRole 
     /// reply, <c>REQUEST_TIMEOUT</c>, plus the password-hash queue and Redis round trips), short enough that a client is
     /// not kept waiting long after a crash.
     /// </summary>
-    private readonly TimeSpan _lease = (role.Kafka?.RequestTimeout ?? TimeSpan.FromSeconds(5)) + TimeSpan.FromSeconds(30);
+    private readonly TimeSpan _lease = role.RequestTimeout + TimeSpan.FromSeconds(30);
 
     private readonly RedisValue _retention = (long)IdempotencyKeys.Retention.TotalMilliseconds;
 

@@ -34,7 +34,7 @@ internal sealed class UsersBacklog(HostRole role, TimeProvider clock)
     private readonly LinkedList<long> _waiting = new();
     private readonly Lock _lock = new();
 
-    public TimeSpan Target { get; } = (role.Kafka?.RequestTimeout ?? TimeSpan.FromSeconds(5)) / 2;
+    public TimeSpan Target { get; } = role.RequestTimeout / 2;
 
     /// <summary>Counts a request as waiting until disposed, or throws <see cref="DependencyBusyException"/> when Users is behind.</summary>
     public Waiting Admit()
