@@ -16,8 +16,6 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
         var (status, title, detail) = exception switch
         {
             BadHttpRequestException bad => (bad.StatusCode, "Bad request", ClientMessage(bad)),
-            DependencyBusyException busy => (StatusCodes.Status503ServiceUnavailable, "Busy",
-                $"{busy.Dependency} is behind on its work; retry in {busy.RetryAfterSeconds} s."),
             DependencyUnavailableException down => (StatusCodes.Status503ServiceUnavailable, "Service unavailable",
                 $"{down.Dependency} cannot be reached; retry shortly."),
             Wolverine.WolverineHasNotStartedException => (StatusCodes.Status503ServiceUnavailable, "Service unavailable",
@@ -27,13 +25,7 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
             _ => (StatusCodes.Status500InternalServerError, "Unexpected error", null),
         };
 
-        if (exception is DependencyBusyException shed)
-        {
-            // Load shed by design (docs/adr/0019): one line without a stack trace, as for a client error.
-            context.Response.Headers.RetryAfter = shed.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            logger.LogWarning("Refused {Method} {Path}: {Reason}", context.Request.Method, context.Request.Path, exception.Message);
-        }
-        else if (status >= 500) logger.LogError(exception, "Request {Method} {Path} failed", context.Request.Method, context.Request.Path);
+        if (status >= 500) logger.LogError(exception, "Request {Method} {Path} failed", context.Request.Method, context.Request.Path);
         else logger.LogInformation("Rejected {Method} {Path}: {Reason}", context.Request.Method, context.Request.Path, exception.Message);
 
         context.Response.StatusCode = status;

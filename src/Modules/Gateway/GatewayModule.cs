@@ -56,8 +56,6 @@ public static class GatewayModule
         opts.Discovery.IncludeAssembly(typeof(GatewayModule).Assembly);
         services.AddHealthChecks().AddRedis(sp => sp.GetRequiredService<IConnectionMultiplexer>(),
             name: "redis", tags: [HealthEndpoints.ReadyTag], timeout: HealthEndpoints.CheckTimeout);
-        services.AddSingleton<UsersBacklog>();
-        services.AddScoped<UsersClient>();
         services.AddSingleton<UsersRoundTrip>();
         services.AddHealthChecks().AddCheck<UsersRoundTrip>("users", tags: [HealthEndpoints.ReadyTag], timeout: HealthEndpoints.CheckTimeout);
         services.Configure<KestrelServerOptions>(kestrel => kestrel.Limits.MaxRequestBodySize = GatewayPipeline.MaxBodyBytes);

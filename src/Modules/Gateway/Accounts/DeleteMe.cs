@@ -18,14 +18,14 @@ internal static class DeleteMe
 
     // DELETE bodies are not inferred; an empty JSON body gets the same 400 as one without the password.
     public static async Task<IResult> Handle(
-        [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] DeleteMeRequest? request, HttpContext http, ClaimsPrincipal principal, UsersClient users, UserProfiles profiles,
+        [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] DeleteMeRequest? request, HttpContext http, ClaimsPrincipal principal, IMessageBus bus, UserProfiles profiles,
         CancellationToken ct)
     {
         if (Rules.Validate(request ?? new DeleteMeRequest(null)) is { IsValid: false } invalid) return invalid.ToProblem();
 
         var session = principal.Session();
         var userId = session.UserId;
-        var result = await users.InvokeAsync<UserResult>(new DeleteUser(userId, request!.CurrentPassword!, RequestClient.From(http, session.Family), http.IdempotencyKeyForUsers()), ct);
+        var result = await bus.InvokeAsync<UserResult>(new DeleteUser(userId, request!.CurrentPassword!, RequestClient.From(http, session.Family), http.IdempotencyKeyForUsers()), ct);
         if (result.Failure == UserFailure.InvalidCredentials) return Problems.Invalid("currentPassword", "The current password is wrong.");
         if (result.User is null) return Problems.AccountGone();
 

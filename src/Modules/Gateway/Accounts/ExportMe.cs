@@ -19,16 +19,16 @@ public sealed record AccountExport(DateTimeOffset ExportedAt, UserDetails User, 
 /// </summary>
 internal static class ExportMe
 {
-    public static async Task<IResult> Handle(HttpContext http, ClaimsPrincipal principal, IMessageBus bus, UsersClient users, TokenStore store, TimeProvider clock,
+    public static async Task<IResult> Handle(HttpContext http, ClaimsPrincipal principal, IMessageBus bus, TokenStore store, TimeProvider clock,
         CancellationToken ct)
     {
         var caller = principal.Session();
-        if ((await users.InvokeAsync<UserResult>(new GetUser(caller.UserId), ct)).User is not { } user) return Problems.AccountGone();
+        if ((await bus.InvokeAsync<UserResult>(new GetUser(caller.UserId), ct)).User is not { } user) return Problems.AccountGone();
 
         var trail = new List<SecurityEventView>();
         for (var page = 1; ; page++)
         {
-            var events = await users.InvokeAsync<SecurityEventPage>(
+            var events = await bus.InvokeAsync<SecurityEventPage>(
                 new Users.Contracts.ListSecurityEvents(user.Id, page, Problems.MaxPageSize), ct);
             trail.AddRange(events.Items);
             if (events.Items.Count < events.PageSize || trail.Count >= events.Total) break;

@@ -12,7 +12,7 @@ internal static class GetAccount
     public const string AdminRole = "admin";
 
     /// <param name="id">Read as text, so that a malformed id is a 400 that says so rather than an unmatched route.</param>
-    public static async Task<IResult> Handle(string id, HttpContext context, ClaimsPrincipal principal, UserProfiles profiles, UsersClient users,
+    public static async Task<IResult> Handle(string id, HttpContext context, ClaimsPrincipal principal, UserProfiles profiles, IMessageBus bus,
         CancellationToken ct)
     {
         if (!Guid.TryParse(id, out var userId)) return Problems.Invalid("id", "The id is not a valid user id.");
@@ -20,7 +20,7 @@ internal static class GetAccount
             return await profiles.ReadAsync(context, userId, ct) is { } self ? UserProfiles.Ok(self) : Problems.NotFound("There is no user with this id.");
         if (!principal.IsInRole(AdminRole)) return Problems.Forbidden("Only administrators may read other users' accounts.");
 
-        var result = await users.InvokeAsync<UserResult>(new GetUser(userId), ct);
+        var result = await bus.InvokeAsync<UserResult>(new GetUser(userId), ct);
         return result.User is { } user ? TypedResults.Ok(user) : Problems.NotFound("There is no user with this id.");
     }
 }

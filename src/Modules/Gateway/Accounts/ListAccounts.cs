@@ -7,10 +7,10 @@ namespace Modular.Gateway.Accounts;
 
 internal static class ListAccounts
 {
-    public static async Task<IResult> Handle(UsersClient users, CancellationToken ct, int page = 1, int pageSize = 20)
+    public static async Task<IResult> Handle(IMessageBus bus, CancellationToken ct, int page = 1, int pageSize = 20)
     {
         if (Problems.InvalidPage(page, pageSize) is { } invalid) return invalid;
 
-        return TypedResults.Ok(await users.InvokeAsync<UserPage>(new ListUsers(page, pageSize), ct));
+        return TypedResults.Ok(await bus.InvokeAsync<UserPage>(new ListUsers(page, pageSize), ct));
     }
 }

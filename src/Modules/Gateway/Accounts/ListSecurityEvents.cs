@@ -12,19 +12,19 @@ namespace Modular.Gateway.Accounts;
 /// </summary>
 internal static class ListSecurityEventsEndpoint
 {
-    public static Task<IResult> Mine(ClaimsPrincipal principal, UsersClient users, CancellationToken ct, int page = 1, int pageSize = 20) =>
-        PageAsync(principal.Session().UserId, users, page, pageSize, ct);
+    public static Task<IResult> Mine(ClaimsPrincipal principal, IMessageBus bus, CancellationToken ct, int page = 1, int pageSize = 20) =>
+        PageAsync(principal.Session().UserId, bus, page, pageSize, ct);
 
-    public static async Task<IResult> OfUser(string id, UsersClient users, CancellationToken ct, int page = 1, int pageSize = 20) =>
+    public static async Task<IResult> OfUser(string id, IMessageBus bus, CancellationToken ct, int page = 1, int pageSize = 20) =>
         Guid.TryParse(id, out var userId)
-            ? await PageAsync(userId, users, page, pageSize, ct)
+            ? await PageAsync(userId, bus, page, pageSize, ct)
             : Problems.Invalid("id", "The id is not a valid user id.");
 
-    private static async Task<IResult> PageAsync(Guid userId, UsersClient users, int page, int pageSize, CancellationToken ct)
+    private static async Task<IResult> PageAsync(Guid userId, IMessageBus bus, int page, int pageSize, CancellationToken ct)
     {
         if (Problems.InvalidPage(page, pageSize) is { } invalid) return invalid;
 
-        var result = await users.InvokeAsync<SecurityEventPage>(new Users.Contracts.ListSecurityEvents(userId, page, pageSize), ct);
+        var result = await bus.InvokeAsync<SecurityEventPage>(new Users.Contracts.ListSecurityEvents(userId, page, pageSize), ct);
         return result.Found ? TypedResults.Ok(result) : Problems.NotFound("There is no user with this id.");
     }
 }

@@ -14,11 +14,11 @@ internal static class UpdateMe
 {
     private static readonly Validator Rules = new();
 
-    public static async Task<IResult> Handle(UpdateMeRequest request, ClaimsPrincipal principal, UsersClient users, UserProfiles profiles, CancellationToken ct)
+    public static async Task<IResult> Handle(UpdateMeRequest request, ClaimsPrincipal principal, IMessageBus bus, UserProfiles profiles, CancellationToken ct)
     {
         if (Rules.Validate(request) is { IsValid: false } invalid) return invalid.ToProblem();
 
-        var result = await users.InvokeAsync<UserResult>(new UpdateProfile(principal.Session().UserId, request.Name!.Trim()), ct);
+        var result = await bus.InvokeAsync<UserResult>(new UpdateProfile(principal.Session().UserId, request.Name!.Trim()), ct);
         // Kept before answering: this replica and every other shows the new name from the next request on.
         return result.User is { } user ? UserProfiles.Ok(await profiles.StoreAsync(user)) : Problems.AccountGone();
     }

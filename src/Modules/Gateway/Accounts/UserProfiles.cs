@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using Modular.Gateway.Http;
 using Modular.Gateway.Tokens;
 using Modular.Users.Contracts;
 using Prometheus;
@@ -79,9 +78,9 @@ public sealed class UserProfiles
         }
 
         Reads.WithLabels("users").Inc();
-        // Resolved only on a miss: a client (and its message bus) per request is a cost the hit does not need.
-        var users = context.RequestServices.GetRequiredService<UsersClient>();
-        var result = await users.InvokeAsync<UserResult>(new GetUser(userId), ct);
+        // Resolved only on a miss: a message bus per request is a cost the hit does not need.
+        var bus = context.RequestServices.GetRequiredService<Wolverine.IMessageBus>();
+        var result = await bus.InvokeAsync<UserResult>(new GetUser(userId), ct);
         return result.User is { } user ? await StoreAsync(user) : null;
     }
 

@@ -16,13 +16,13 @@ internal static class ChangePasswordEndpoint
     private static readonly Validator Rules = new();
 
     public static async Task<IResult> Handle(
-        ChangePasswordRequest request, HttpContext http, ClaimsPrincipal principal, UsersClient users, TokenStore store, UserProfiles profiles, JwtSettings settings,
+        ChangePasswordRequest request, HttpContext http, ClaimsPrincipal principal, IMessageBus bus, TokenStore store, UserProfiles profiles, JwtSettings settings,
         CancellationToken ct)
     {
         if (Rules.Validate(request) is { IsValid: false } invalid) return invalid.ToProblem();
 
         var session = principal.Session();
-        var result = await users.InvokeAsync<UserResult>(new ChangePassword(session.UserId, request.CurrentPassword!, request.NewPassword!,
+        var result = await bus.InvokeAsync<UserResult>(new ChangePassword(session.UserId, request.CurrentPassword!, request.NewPassword!,
             RequestClient.From(http, session.Family), http.IdempotencyKeyForUsers()), ct);
         if (result.Failure == UserFailure.InvalidCredentials) return Problems.Invalid("currentPassword", "The current password is wrong.");
         if (result.User is null) return Problems.AccountGone();

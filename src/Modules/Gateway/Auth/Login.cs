@@ -14,13 +14,13 @@ internal static class Login
 {
     private static readonly LoginValidator Validator = new();
 
-    public static async Task<IResult> Handle(LoginRequest request, HttpContext http, UsersClient users, TokenIssuer tokens, UserProfiles profiles,
+    public static async Task<IResult> Handle(LoginRequest request, HttpContext http, IMessageBus bus, TokenIssuer tokens, UserProfiles profiles,
         SecurityEvents security, LoginSettings settings, CancellationToken ct)
     {
         if (Validator.Validate(request) is { IsValid: false } invalid) return invalid.ToProblem();
 
         var client = RequestClient.From(http, sessionId: TokenIssuer.NewId());
-        var result = await users.InvokeAsync<UserResult>(new VerifyCredentials(request.Email!, request.Password!, client), ct);
+        var result = await bus.InvokeAsync<UserResult>(new VerifyCredentials(request.Email!, request.Password!, client), ct);
         // The same answer whether the e-mail is unknown or the password wrong.
         if (result.User is null)
         {

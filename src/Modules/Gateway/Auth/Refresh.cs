@@ -11,14 +11,14 @@ public sealed record RefreshRequest(string? RefreshToken);
 internal static class Refresh
 {
     public static async Task<IResult> Handle(
-        RefreshRequest request, HttpContext http, UsersClient users, IMessageBus bus, TokenIssuer tokens, CancellationToken ct)
+        RefreshRequest request, HttpContext http, IMessageBus bus, TokenIssuer tokens, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(request.RefreshToken)) return Problems.Invalid("refreshToken", "The refresh token is required.");
         if (await tokens.ReadRefreshTokenAsync(request.RefreshToken) is not { } presented)
             return Problems.Unauthorized("The refresh token is invalid or expired.");
 
         // The user first: a failure here must not consume the presented token.
-        if ((await users.InvokeAsync<UserResult>(new GetUser(presented.UserId), ct)).User is not { } user) return Problems.AccountGone();
+        if ((await bus.InvokeAsync<UserResult>(new GetUser(presented.UserId), ct)).User is not { } user) return Problems.AccountGone();
 
         var (pair, verdict) = await tokens.RotateAsync(user, presented);
         if (pair is not null) return TypedResults.Ok(pair);

@@ -16,12 +16,12 @@ internal static class Register
 
     private static readonly RegisterValidator Validator = new();
 
-    public static async Task<IResult> Handle(RegisterRequest request, HttpContext http, UsersClient users, TokenIssuer tokens, UserProfiles profiles, CancellationToken ct)
+    public static async Task<IResult> Handle(RegisterRequest request, HttpContext http, IMessageBus bus, TokenIssuer tokens, UserProfiles profiles, CancellationToken ct)
     {
         if (Validator.Validate(request) is { IsValid: false } invalid) return invalid.ToProblem();
 
         var client = RequestClient.From(http, sessionId: TokenIssuer.NewId());
-        var result = await users.InvokeAsync<UserResult>(new RegisterUser(request.Email!, request.Password!, request.Name, client, http.IdempotencyKeyForUsers()), ct);
+        var result = await bus.InvokeAsync<UserResult>(new RegisterUser(request.Email!, request.Password!, request.Name, client, http.IdempotencyKeyForUsers()), ct);
         if (result.Failure == UserFailure.EmailTaken)
             return Problems.Conflict("E-mail already registered", "An account with this e-mail address exists. Log in instead.");
 

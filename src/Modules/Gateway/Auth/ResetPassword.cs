@@ -15,11 +15,11 @@ internal static class ResetPasswordEndpoint
     private static readonly Validator Rules = new();
 
     public static async Task<IResult> Handle(
-        ResetPasswordRequest request, HttpContext http, UsersClient users, TokenStore store, UserProfiles profiles, JwtSettings settings, CancellationToken ct)
+        ResetPasswordRequest request, HttpContext http, IMessageBus bus, TokenStore store, UserProfiles profiles, JwtSettings settings, CancellationToken ct)
     {
         if (Rules.Validate(request) is { IsValid: false } invalid) return invalid.ToProblem();
 
-        var result = await users.InvokeAsync<UserResult>(new ResetPassword(request.Token!, request.NewPassword!, RequestClient.From(http), http.IdempotencyKeyForUsers()), ct);
+        var result = await bus.InvokeAsync<UserResult>(new ResetPassword(request.Token!, request.NewPassword!, RequestClient.From(http), http.IdempotencyKeyForUsers()), ct);
         if (result.User is not { } user) return Problems.Invalid("token", "The reset token is invalid, expired or already used.");
 
         await profiles.StoreAsync(user);

@@ -14,11 +14,11 @@ internal static class VerifyEmailEndpoint
 {
     private static readonly Validator Rules = new();
 
-    public static async Task<IResult> Handle(VerifyEmailRequest request, HttpContext http, UsersClient users, UserProfiles profiles, CancellationToken ct)
+    public static async Task<IResult> Handle(VerifyEmailRequest request, HttpContext http, IMessageBus bus, UserProfiles profiles, CancellationToken ct)
     {
         if (Rules.Validate(request) is { IsValid: false } invalid) return invalid.ToProblem();
 
-        var result = await users.InvokeAsync<UserResult>(new VerifyEmail(request.Token!, RequestClient.From(http), http.IdempotencyKeyForUsers()), ct);
+        var result = await bus.InvokeAsync<UserResult>(new VerifyEmail(request.Token!, RequestClient.From(http), http.IdempotencyKeyForUsers()), ct);
         if (result.User is not { } user) return Problems.Invalid("token", "The verification token is invalid, expired or already used.");
 
         await profiles.StoreAsync(user);
