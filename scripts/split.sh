@@ -37,7 +37,8 @@ trap stop_all EXIT INT TERM
 
 start() { # name port modules
   local name=$1 port=$2 modules=$3
-  PORT=$port MODULES=$modules dotnet "$HOST_DLL" >"$LOG_DIR/$name.log" 2>&1 &
+  # GATEWAY_REPLICA (read by gateways only): the same replies topic at every `make split`.
+  PORT=$port MODULES=$modules GATEWAY_REPLICA=$name dotnet "$HOST_DLL" >"$LOG_DIR/$name.log" 2>&1 &
   pids+=($!)
   log "$name (MODULES=$modules) on :$port, log $LOG_DIR/$name.log"
 }

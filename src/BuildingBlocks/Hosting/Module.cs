@@ -42,7 +42,7 @@ public sealed record HostRole(IReadOnlySet<Module> Modules, KafkaSettings? Kafka
             throw new InvalidSettingException("KAFKA_BROKERS",
                 $"is required when MODULES runs only some modules ({string.Join(",", modules.Order()).ToLowerInvariant()}): " +
                 "the other modules are reached through Kafka");
-        return new HostRole(modules, brokers is null ? null : KafkaSettings.Read(settings, brokers), MessageEncryption.Read(settings));
+        return new HostRole(modules, brokers is null ? null : KafkaSettings.Read(settings, brokers, gateway: modules.Contains(Module.Gateway)), MessageEncryption.Read(settings));
     }
 
     private static IReadOnlySet<Module> ParseModules(string value)

@@ -38,13 +38,26 @@ public sealed record KafkaSettings(string Brokers, TimeSpan SessionTimeout, Time
         if (!CreateTopics) config.AllowAutoCreateTopics = false;
     }
 
-    /// <summary>This process's own replies topic (see <see cref="MessagingTopology"/>), new for every process start.</summary>
-    public string ReplyTopic { get; } = MessagingTopology.NewReplyTopic();
+    /// <summary>
+    /// A gateway's own replies topic (see <see cref="MessagingTopology"/>): <c>gateway.replies.&lt;GATEWAY_REPLICA&gt;</c>, the
+    /// same topic for every start of that replica (Kubernetes: the StatefulSet's pod name), or, without it, a new topic
+    /// for every process start (docs/adr/0020).
+    /// </summary>
+    public string ReplyTopic { get; init; } = MessagingTopology.NewReplyTopic();
 
     /// <summary>The default of <c>REQUEST_TIMEOUT</c>; also the bound of a request inside one process, which reads no Kafka settings.</summary>
     public static readonly TimeSpan DefaultRequestTimeout = TimeSpan.FromSeconds(5);
 
-    public static KafkaSettings Read(SettingsReader settings, string brokers) => new(
+    /// <param name="gateway">Whether this process runs the gateway, the only one that reads replies (and <c>GATEWAY_REPLICA</c>).</param>
+    public static KafkaSettings Read(SettingsReader settings, string brokers, bool gateway = false)
+    {
+        var kafka = ReadShared(settings, brokers);
+        return gateway && settings.Optional<string?>("GATEWAY_REPLICA", null, MessagingTopology.ReplyTopicOf) is { } topic
+            ? kafka with { ReplyTopic = topic }
+            : kafka;
+    }
+
+    private static KafkaSettings ReadShared(SettingsReader settings, string brokers) => new(
         brokers,
         settings.Optional("KAFKA_SESSION_TIMEOUT", TimeSpan.FromSeconds(45), SettingParsers.Duration),
         settings.Optional("KAFKA_FETCH_WAIT_MAX", TimeSpan.FromMilliseconds(500), SettingParsers.Duration),

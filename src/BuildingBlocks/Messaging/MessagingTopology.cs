@@ -18,7 +18,7 @@ namespace Modular.BuildingBlocks.Messaging;
 /// users.events                  events of Users: Modular.Users.Contracts.Events,       user-service (outbox) notification-service,
 ///                               keyed by UserId so one user's events stay in order                           gateway (its read model)
 /// notifications.requests        requests to Notifications: Modular.Notifications.Contracts  gateway          notification-service
-/// gateway.replies.{instance}    replies to one gateway process                         any service           that process only
+/// gateway.replies.{replica}     replies to one gateway replica (GATEWAY_REPLICA)       any service           that replica only
 /// </code>
 /// The rule behind the first two rows is a convention for every module M: types in <c>Modular.M.Contracts</c>
 /// go to <c>m.requests</c>, types in <c>Modular.M.Contracts.Events</c> to <c>m.events</c>.
@@ -30,12 +30,20 @@ public static partial class MessagingTopology
     public const string NotificationRequests = "notifications.requests";
     public const string RepliesPrefix = "gateway.replies.";
 
-    /// <summary>The topics each module reads, with the consumer group of the service that runs it.</summary>
-    private static readonly Dictionary<Module, (string Group, string[] Topics)> Reads = new()
+    /// <summary>
+    /// The topics each module reads, with the consumer group of the service that runs it, and whether its listeners
+    /// handle each message before reading the next (<c>Inline</c>) instead of storing it in the durable inbox first.
+    /// Wolverine's Kafka listener hands a durable inbox every message librdkafka has fetched without waiting for the
+    /// inbox to keep up (its back-pressure counts only the messages stored and waiting to run), so a service started
+    /// behind a backlog holds the backlog in memory: a 128 MiB notification-service was OOM-killed after ~3,500 of
+    /// 20,000 waiting events. Notifications needs no inbox to send nothing twice: its delivery log, committed with the
+    /// handler, is the dedupe key, and Kafka's committed offset is the redelivery (ADR 19).
+    /// </summary>
+    private static readonly Dictionary<Module, (string Group, string[] Topics, bool Inline)> Reads = new()
     {
-        [Module.Gateway] = ("gateway", [UserEvents]),
-        [Module.Users] = ("user-service", [UserRequests]),
-        [Module.Notifications] = ("notification-service", [UserEvents, NotificationRequests]),
+        [Module.Gateway] = ("gateway", [UserEvents], false),
+        [Module.Users] = ("user-service", [UserRequests], false),
+        [Module.Notifications] = ("notification-service", [UserEvents, NotificationRequests], true),
     };
 
     /// <summary>The most a consumer holds fetched but not yet handled (see the consumer configuration below).</summary>
@@ -66,6 +74,9 @@ public static partial class MessagingTopology
                 // tests/Modular.Tests/Notifications/BacklogMemoryTests.cs runs 20,000 events through a 128 MiB cgroup.
                 consumer.QueuedMaxMessagesKbytes = PrefetchKilobytes;
                 consumer.QueuedMinMessages = 1000;
+                // A partition whose prefetch is full waits this long before it fetches again (librdkafka's default is
+                // 1 s): with the small bound above, the default capped a consumer behind a backlog at ~4 MB/s.
+                consumer.FetchQueueBackoffMs = 50;
                 consumer.FetchMaxBytes = FetchMaxBytes;
                 consumer.MaxPartitionFetchBytes = FetchMaxBytes;
                 consumer.SessionTimeoutMs = (int)kafka.SessionTimeout.TotalMilliseconds;
@@ -85,7 +96,9 @@ public static partial class MessagingTopology
             var (module, isEvent) = Classify(type);
             if (isEvent)
             {
-                opts.PublishMessage(type).ToKafkaTopic(TopicName(module, isEvent));
+                // Only the module's own process publishes its events; a route elsewhere would make the topic a
+                // durable sending endpoint of processes that only listen to it.
+                if (RunsModule(role, module)) opts.PublishMessage(type).ToKafkaTopic(TopicName(module, isEvent));
             }
             else if (!RunsModule(role, module))
             {
@@ -102,7 +115,10 @@ public static partial class MessagingTopology
         {
             if (!Reads.TryGetValue(module, out var reads)) continue;
             foreach (var topic in reads.Topics)
-                opts.ListenToKafkaTopic(topic).ExtendConsumerConfiguration(c => c.GroupId = reads.Group);
+            {
+                var listener = opts.ListenToKafkaTopic(topic).ExtendConsumerConfiguration(c => c.GroupId = reads.Group);
+                if (reads.Inline) listener.ProcessInline();
+            }
         }
 
         if (role.Runs(Module.Gateway))
@@ -173,6 +189,15 @@ public static partial class MessagingTopology
         Enum.TryParse<Module>(module, ignoreCase: true, out var m) && role.Runs(m);
 
     private static string TopicName(string module, bool isEvent) => $"{module}.{(isEvent ? "events" : "requests")}";
+
+    /// <summary>The replies topic of the gateway replica named <paramref name="replica"/> (<c>GATEWAY_REPLICA</c>).</summary>
+    public static string ReplyTopicOf(string replica) =>
+        ReplicaName().IsMatch(replica)
+            ? RepliesPrefix + replica.ToLowerInvariant()
+            : throw new FormatException("must be a name of at most 200 letters, digits, '.', '_' or '-' (e.g. the pod name: gateway-0), unique among the running gateways");
+
+    [GeneratedRegex(@"^[a-zA-Z0-9._-]{1,200}$")]
+    private static partial Regex ReplicaName();
 
     internal static string NewReplyTopic() =>
         RepliesPrefix + $"{InvalidTopicCharacters().Replace(Environment.MachineName, "-")}-{Guid.NewGuid().ToString("N")[..8]}".ToLowerInvariant();

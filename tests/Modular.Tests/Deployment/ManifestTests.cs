@@ -25,12 +25,14 @@ public sealed class ManifestTests
     {
         var deployment = Manifests.Deployment(service);
         deployment.Map("metadata").Text("namespace").ShouldBe("microservices");
-        // Where an HPA scales a Deployment it alone sets the count, from the seed's replicas up: a replicas field
-        // beside it would reset a scaled-out Deployment to the seed's number on every apply.
-        if (Manifests.Autoscaler(service) is { } autoscaler)
+        // Where an HPA (or KEDA, through an HPA of its own) scales a Deployment it alone sets the count, from the seed's
+        // replicas up: a replicas field beside it would reset a scaled-out Deployment to the seed's number on every apply.
+        var minimum = Manifests.Autoscaler(service)?.Map("spec").Text("minReplicas")
+            ?? Manifests.ScaledObject(service)?.Map("spec").Text("minReplicaCount");
+        if (minimum is not null)
         {
             deployment.Map("spec").ContainsKey("replicas").ShouldBeFalse();
-            autoscaler.Map("spec").Text("minReplicas").ShouldBe(replicas.ToString());
+            minimum.ShouldBe(replicas.ToString());
         }
         else deployment.Map("spec").Text("replicas").ShouldBe(replicas.ToString());
 
@@ -67,7 +69,7 @@ public sealed class ManifestTests
         var images = new HashSet<string>();
         foreach (var (workload, file) in new[]
                  {
-                     ("gateway", "gateway/deployment.yaml"), ("user-service", "user-service/deployment.yaml"),
+                     ("gateway", "gateway/statefulset.yaml"), ("user-service", "user-service/deployment.yaml"),
                      ("notification-service", "notification-service/deployment.yaml"), (Manifests.TopicsJob, "kafka-topics/job.yaml"),
                  })
         {
@@ -199,6 +201,31 @@ public sealed class ManifestTests
         hpa.Map("spec").Text("minReplicas").ShouldBe("2"); // never below the seed's two replicas
     }
 
+    [Theory]
+    [InlineData("user-service")]
+    [InlineData("notification-service")]
+    public void each_service_scales_with_keda_on_its_consumer_groups_lag_on_every_topic_it_reads_up_to_the_partition_count(string service)
+    {
+        // The seed: "scale based on message backlog / queue depth". The lag KEDA reads is the code's own topology.
+        var scaled = Manifests.ScaledObject(service).ShouldNotBeNull($"{service} has no KEDA ScaledObject");
+        var spec = scaled.Map("spec");
+        spec.Text("minReplicaCount").ShouldBe("1");
+        // A replica beyond the partition count would get no partition: the provisioned count is the ceiling.
+        spec.Text("maxReplicaCount").ShouldBe(Manifests.Kubernetes(Manifests.TopicsJob).Environment["KAFKA_TOPIC_PARTITIONS"]);
+
+        var triggers = spec.List("triggers").Cast<Dictionary<object, object>>().ToList();
+        triggers.ShouldAllBe(t => t.Text("type") == "kafka");
+        triggers.Select(t => (t.Map("metadata").Text("consumerGroup")!, t.Map("metadata").Text("topic")!)).Order()
+            .ShouldBe(MessagingTopology.ServiceConsumerGroups.Where(g => g.Group == service).Order());
+        foreach (var trigger in triggers)
+        {
+            // The brokers the service itself uses, read from its container's environment.
+            var brokers = trigger.Map("metadata").Text("bootstrapServersFromEnv").ShouldNotBeNull();
+            Manifests.Kubernetes(service).Environment.ShouldContainKey(brokers);
+            brokers.ShouldBe("KAFKA_BROKERS");
+        }
+    }
+
     [Fact]
     public void the_config_map_and_the_example_secret_hold_exactly_the_keys_the_deployments_take_from_them()
     {
@@ -210,6 +237,7 @@ public sealed class ManifestTests
         {
             if (!variable.ContainsKey("valueFrom")) continue;
             var from = variable.Map("valueFrom");
+            if (from.ContainsKey("fieldRef")) continue; // the pod's own fields (GATEWAY_REPLICA: its name)
             if (from.ContainsKey("secretKeyRef")) fromSecret.Add(from.Map("secretKeyRef").Text("key")!);
             else
             {

@@ -158,7 +158,10 @@ public static partial class Manifests
     public static Dictionary<object, object> ExampleSecret() =>
         Load(Path.Combine("kubernetes", "secrets.example.yaml")).Single(d => d.Text("kind") == "Secret");
 
-    public static Dictionary<object, object> Deployment(string service) => Resource("Deployment", service);
+    /// <summary>The service's workload: a Deployment, or the gateway's StatefulSet (stable pod names, docs/adr/0020).</summary>
+    public static Dictionary<object, object> Deployment(string service) =>
+        Rendered().SingleOrDefault(d => d.Text("kind") is "Deployment" or "StatefulSet" && d.Map("metadata").Text("name") == service)
+        ?? throw new KeyNotFoundException($"kubectl kustomize renders no Deployment or StatefulSet {service}");
 
     /// <summary>The Job that creates the Kafka topics before the services start.</summary>
     public const string TopicsJob = "kafka-topics";
@@ -167,8 +170,8 @@ public static partial class Manifests
 
     /// <summary>The pod template's spec of a Deployment, or of the Job of that name.</summary>
     public static Dictionary<object, object> PodSpec(string workload) =>
-        (Rendered().SingleOrDefault(d => d.Text("kind") is "Deployment" or "Job" && d.Map("metadata").Text("name") == workload)
-         ?? throw new KeyNotFoundException($"kubectl kustomize renders no Deployment or Job {workload}"))
+        (Rendered().SingleOrDefault(d => d.Text("kind") is "Deployment" or "StatefulSet" or "Job" && d.Map("metadata").Text("name") == workload)
+         ?? throw new KeyNotFoundException($"kubectl kustomize renders no Deployment, StatefulSet or Job {workload}"))
         .Map("spec").Map("template").Map("spec");
 
     public static Dictionary<object, object> Kustomization() => Load("kubernetes/kustomization.yaml")[0];
@@ -176,9 +179,16 @@ public static partial class Manifests
     /// <summary>The HorizontalPodAutoscaler that scales the service's Deployment, if one does.</summary>
     public static Dictionary<object, object>? Autoscaler(string service)
     {
-        var name = Deployment(service).Map("metadata").Text("name");
+        var workload = Deployment(service);
         return OfKind("HorizontalPodAutoscaler").SingleOrDefault(d => d.Map("spec").Map("scaleTargetRef") is var target
-            && target.Text("kind") == "Deployment" && target.Text("name") == name);
+            && target.Text("kind") == workload.Text("kind") && target.Text("name") == workload.Map("metadata").Text("name"));
+    }
+
+    /// <summary>The KEDA ScaledObject that scales the service's Deployment on its Kafka lag, if one does.</summary>
+    public static Dictionary<object, object>? ScaledObject(string service)
+    {
+        var name = Deployment(service).Map("metadata").Text("name");
+        return OfKind("ScaledObject").SingleOrDefault(d => d.Map("spec").Map("scaleTargetRef").Text("name") == name);
     }
 
     public static Dictionary<object, object> Container(string workload) =>
@@ -195,7 +205,12 @@ public static partial class Manifests
         {
             var name = variable.Text("name")!;
             if (variable.Text("value") is { } literal) environment[name] = literal;
-            else if (variable.Map("valueFrom") is var from && from.ContainsKey("secretKeyRef"))
+            else if (variable.Map("valueFrom") is var from && from.ContainsKey("fieldRef"))
+                // The pod's own name, as the first pod of a StatefulSet has it.
+                environment[name] = from.Map("fieldRef").Text("fieldPath") == "metadata.name"
+                    ? $"{workload}-0"
+                    : throw new NotSupportedException($"{workload}: {name} comes from a field these tests do not resolve");
+            else if (from.ContainsKey("secretKeyRef"))
             {
                 environment[name] = secret[from.Map("secretKeyRef").Text("key")!].ToString()!;
                 fromSecrets.Add(name);

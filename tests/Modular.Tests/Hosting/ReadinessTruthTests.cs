@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using Confluent.Kafka;
 using Modular.Tests.Infrastructure;
 
 namespace Modular.Tests.Hosting;
@@ -42,15 +43,48 @@ public sealed class ReadinessTruthTests(SplitApp app) : Infrastructure.Scenarios
         (await traffic).ShouldBeGreaterThan(0);
     }
 
-    private async Task<ReadyGateway> StartGatewayAsync()
+    [Fact]
+    public async Task a_gateway_replica_started_again_after_a_stop_and_after_a_crash_reuses_its_replies_topic_and_answers()
     {
-        var (process, url) = await HostProcess.StartReadyAsync(TestEnvironment.Split("gateway", App.Mail.Port));
+        // As a StatefulSet's pod keeps its name (kubernetes/gateway/statefulset.yaml): the topic is the replica's.
+        var replica = $"reuse-{Guid.NewGuid():N}"[..14];
+        var topicsBefore = ReplyTopics();
+
+        for (var start = 0; start < 3; start++)
+        {
+            // Ready means a request to Users came back on the reused topic (after the crash: once the dead consumer's
+            // session has timed out and the partition is this process's).
+            var gateway = await StartGatewayAsync(("GATEWAY_REPLICA", replica));
+            var email = $"{replica}-{start}@example.com";
+            var registered = await gateway.PostAsJsonAsync("/api/v1/auth/register", new { email, password = Api.Password });
+            registered.StatusCode.ShouldBe(HttpStatusCode.Created, await registered.Content.ReadAsStringAsync());
+            if (start == 1) await gateway.KillAsync(); // kill -9: no graceful leave of the consumer group
+            await gateway.DisposeAsync();
+        }
+
+        ReplyTopics().Except(topicsBefore).ShouldBe([$"gateway.replies.{replica}"]);
+    }
+
+    private static IReadOnlyList<string> ReplyTopics()
+    {
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = TestEnvironment.KafkaBrokers }).Build();
+        return admin.GetMetadata(TimeSpan.FromSeconds(10)).Topics.Select(t => t.Topic)
+            .Where(t => t.StartsWith("gateway.replies.", StringComparison.Ordinal)).ToList();
+    }
+
+    private async Task<ReadyGateway> StartGatewayAsync(params (string Name, string Value)[] settings)
+    {
+        var environment = TestEnvironment.Split("gateway", App.Mail.Port);
+        foreach (var (name, value) in settings) environment[name] = value;
+        var (process, url) = await HostProcess.StartReadyAsync(environment);
         return new ReadyGateway(process, new HttpClient { BaseAddress = new Uri(url) });
     }
 
     private sealed class ReadyGateway(HostProcess process, HttpClient http) : IAsyncDisposable
     {
         public Task<HttpResponseMessage> PostAsJsonAsync(string url, object body) => http.PostAsJsonAsync(url, body);
+
+        public Task KillAsync() => process.KillAsync();
 
         public async ValueTask DisposeAsync()
         {

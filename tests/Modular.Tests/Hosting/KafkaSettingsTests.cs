@@ -5,8 +5,9 @@ using Modular.BuildingBlocks.Messaging;
 
 namespace Modular.Tests.Hosting;
 
-/// <summary>TLS and SASL towards a managed Kafka: read only where the protocol needs them, applied to every client.</summary>
-public sealed class KafkaSecurityTests
+/// <summary>How a process reaches Kafka: TLS and SASL towards a managed Kafka (read only where the protocol needs them, applied
+/// to every client), and the name of a gateway replica's replies topic.</summary>
+public sealed class KafkaSettingsTests
 {
     /// <summary>The variables given; a name given twice takes its last value.</summary>
     private static SettingsReader Settings(params (string Name, string Value)[] values) =>
@@ -56,4 +57,25 @@ public sealed class KafkaSecurityTests
 
         Should.Throw<InvalidSettingException>(() => KafkaSettings.Read(settings, "kafka:29092")).Variable.ShouldBe("KAFKA_SASL_PASSWORD");
     }
+
+    [Fact]
+    public void a_gateway_named_by_GATEWAY_REPLICA_reads_its_replies_on_that_replicas_topic_at_every_start()
+    {
+        var settings = Settings(("GATEWAY_REPLICA", "Gateway-0"));
+        KafkaSettings.Read(settings, "kafka:29092", gateway: true).ReplyTopic.ShouldBe("gateway.replies.gateway-0");
+        KafkaSettings.Read(settings, "kafka:29092", gateway: true).ReplyTopic.ShouldBe("gateway.replies.gateway-0");
+        // Without it, a topic of its own for every process start; a service reads no replies and not the variable.
+        KafkaSettings.Read(Settings(), "kafka:29092", gateway: true).ReplyTopic
+            .ShouldNotBe(KafkaSettings.Read(Settings(), "kafka:29092", gateway: true).ReplyTopic);
+        var service = Settings(("GATEWAY_REPLICA", "gateway-0"));
+        KafkaSettings.Read(service, "kafka:29092").ReplyTopic.ShouldNotBe("gateway.replies.gateway-0");
+        service.VariablesRead.ShouldNotContain("GATEWAY_REPLICA");
+    }
+
+    [Theory]
+    [InlineData("gateway 0")]
+    [InlineData("gateway/0")]
+    public void a_GATEWAY_REPLICA_that_is_no_topic_name_stops_the_start(string value) =>
+        Should.Throw<InvalidSettingException>(() => KafkaSettings.Read(Settings(("GATEWAY_REPLICA", value)), "kafka:29092", gateway: true))
+            .Variable.ShouldBe("GATEWAY_REPLICA");
 }
