@@ -1,4 +1,3 @@
-using Confluent.Kafka;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -41,17 +40,13 @@ public sealed class UserEventsPublisher : IAsyncDisposable
     /// <summary>Publishes <paramref name="events"/> in order and returns once the broker holds every one of them.</summary>
     public async Task PublishAllAsync(IReadOnlyCollection<object> events)
     {
-        using var consumer = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig { BootstrapServers = _brokers, GroupId = "test-user-events-count" }).Build();
-        using var admin = new DependentAdminClientBuilder(consumer.Handle).Build();
-        var partitions = admin.GetMetadata(MessagingTopology.UserEvents, TimeSpan.FromSeconds(10)).Topics.Single().Partitions
-            .Select(p => new TopicPartition(MessagingTopology.UserEvents, p.PartitionId)).ToList();
-        long Written() => partitions.Sum(p => consumer.QueryWatermarkOffsets(p, TimeSpan.FromSeconds(5)).High.Value);
-        var expected = Written() + events.Count;
+        using var topic = new TopicBacklog(_brokers, MessagingTopology.UserEvents);
+        var expected = topic.Written() + events.Count;
 
         var bus = _host.Services.GetRequiredService<IMessageBus>();
         foreach (var message in events) await bus.PublishAsync(message);
 
-        var written = await Eventually.ReadAsync(() => Task.FromResult(Written()), w => w >= expected, TimeSpan.FromSeconds(60));
+        var written = await Eventually.ReadAsync(() => Task.FromResult(topic.Written()), w => w >= expected, TimeSpan.FromSeconds(60));
         written.ShouldBe(expected, $"the broker holds {written - expected + events.Count} of the {events.Count} events published");
     }
 
