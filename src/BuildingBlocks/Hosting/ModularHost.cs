@@ -79,7 +79,9 @@ public static class ModularHost
             // request and one topic creation per topic could otherwise take several CheckTimeouts.
             builder.Services.AddHealthChecks()
                 .AddCheck<KafkaTopics>("kafka", tags: [HealthEndpoints.ReadyTag, HealthEndpoints.StartupTag],
-                    timeout: HealthEndpoints.CheckTimeout);
+                    timeout: HealthEndpoints.CheckTimeout)
+                // Registered by MessagingTopology.UseKafkaTopology, which follows the consumers Wolverine builds.
+                .AddCheck<KafkaListenerAssignments>("listeners", tags: [HealthEndpoints.ReadyTag], timeout: HealthEndpoints.CheckTimeout);
         }
 
         builder.Services.Configure<HostOptions>(host =>

@@ -57,10 +57,15 @@ public static partial class MessagingTopology
 
     public static void UseKafkaTopology(this WolverineOptions opts, HostRole role, KafkaSettings kafka)
     {
+        // The readiness check "listeners" (ModularHost): every listener's consumer has joined its group.
+        var assignments = new KafkaListenerAssignments(TopicsRead(role, kafka).Count);
+        opts.Services.AddSingleton(assignments);
         opts.UseKafka(kafka.Brokers)
             .ConfigureClient(kafka.Apply)
+            .ConfigureConsumerBuilders(assignments.Follow)
             .ConfigureConsumers(consumer =>
             {
+                consumer.StatisticsIntervalMs = KafkaListenerAssignments.StatisticsIntervalMs;
                 consumer.GroupId = role.ServiceName;
                 // A new consumer group starts at the beginning: nothing published before a service's first start is lost.
                 consumer.AutoOffsetReset = AutoOffsetReset.Earliest;

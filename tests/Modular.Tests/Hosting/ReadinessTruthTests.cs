@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json;
 using Confluent.Kafka;
 using Modular.Tests.Infrastructure;
 
@@ -8,6 +9,7 @@ namespace Modular.Tests.Hosting;
 /// <summary>
 /// A gateway process over Kafka is ready only once a request to Users comes back to it: the very first request after
 /// <c>/health/ready</c> says 200 succeeds, without a retry, also for a gateway restarted while the others serve.
+/// A service is ready only once its listeners' consumers have joined their groups (docs/adr/0017).
 /// </summary>
 [Collection(SplitCollection.Name)]
 public sealed class ReadinessTruthTests(SplitApp app) : Infrastructure.Scenarios(app)
@@ -64,6 +66,43 @@ public sealed class ReadinessTruthTests(SplitApp app) : Infrastructure.Scenarios
 
         ReplyTopics().Except(topicsBefore).ShouldBe([$"gateway.replies.{replica}"]);
     }
+
+    [Fact]
+    public async Task a_user_service_restarted_after_a_crash_is_ready_only_once_its_listener_has_partitions_and_the_first_request_then_succeeds()
+    {
+        // A member that died keeps its partitions until its session (6 s in the tests) times out: the successor starts
+        // in about 2 s and then waits in the group's rebalance. (Both with the same session timeout: the test broker
+        // expires a member waiting to join by the newest member's session while it waits by the previous one's.)
+        await app.StopUserServiceAsync();
+        var (restarted, url) = app.LaunchUserService();
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var waitedForPartitions = false;
+        var ready = await Eventually.ReadAsync(async () =>
+        {
+            if (restarted.HasExited) return false;
+            try
+            {
+                var answer = await http.GetAsync($"{url}/health/ready");
+                if (answer.IsSuccessStatusCode) return true;
+                var checks = JsonDocument.Parse(await answer.Content.ReadAsStringAsync()).RootElement.GetProperty("checks");
+                waitedForPartitions |= Status(checks, "started") == "Healthy" && Status(checks, "listeners") == "Unhealthy";
+                return false;
+            }
+            catch (HttpRequestException)
+            {
+                return false; // not listening yet
+            }
+        }, done => done, TimeSpan.FromSeconds(60));
+        ready.ShouldBeTrue($"the restarted user-service did not become ready:\n{restarted.Output}{restarted.Errors}");
+
+        // Started, but its consumer not yet in the group: that was not ready, and said so.
+        waitedForPartitions.ShouldBeTrue();
+        // The first request after ready is served by the restarted process, within the gateway's REQUEST_TIMEOUT.
+        await Gateway.PostJsonAsync("/api/v1/auth/register", new { email = "after.crash@example.com", password = Api.Password }, 201);
+    }
+
+    private static string? Status(JsonElement checks, string name) =>
+        checks.TryGetProperty(name, out var check) ? check.GetProperty("status").GetString() : null;
 
     private static IReadOnlyList<string> ReplyTopics()
     {

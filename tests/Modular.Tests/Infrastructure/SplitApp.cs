@@ -15,7 +15,7 @@ public sealed class SplitApp : ModularApp
 
     public override IReadOnlyList<IAlbaHost> Gateways => _gateways;
 
-    public override string[] GatewayDependencies => ["started", "redis", "kafka", "users"];
+    public override string[] GatewayDependencies => ["started", "redis", "kafka", "listeners", "users"];
 
     public override string DatabaseUrl => TestEnvironment.SplitDatabaseUrl;
 
@@ -65,6 +65,18 @@ public sealed class SplitApp : ModularApp
     {
         UserService = await StartServiceAsync("users");
         await WaitUntilRequestsFlowAsync();
+    }
+
+    /// <summary>
+    /// Starts a user-service and returns at once, with its base URL: the caller watches it become ready. It replaces
+    /// <see cref="UserService"/> (stop that one first).
+    /// </summary>
+    public (HostProcess Process, string Url) LaunchUserService()
+    {
+        var settings = Traced(TestEnvironment.Split("users", Mail.Port));
+        settings["PORT"] = TestEnvironment.FreeTcpPort().ToString();
+        UserService = HostProcess.Start(settings);
+        return (UserService, _urls["users"] = $"http://127.0.0.1:{settings["PORT"]}");
     }
 
     /// <summary>
