@@ -2,18 +2,13 @@
 #   make run    PostgreSQL + Redis (installed if missing), then all three modules in one process on :3000
 #   make test   the same services, then the whole test suite
 #   make split  the same build as separate services over Kafka (the test broker), gateways on :3000 and :3001
-#   make bench  spec section 9's figures as ratios to baselines of the same run (docs/performance.md)
+#   make bench  the performance goals' figures as ratios to baselines of the same run (docs/performance.md)
 #   make image  the Docker image of this commit, tagged with its sha (`make image-tag` prints the tag)
 SHELL := /bin/bash
 .DEFAULT_GOAL := run
 
-# Development defaults for local runs only; the code itself has none for secrets. The operator's environment
-# wins: `JWT_ACCESS_SECRET=... make run` uses that value (outside Development the dev-only ones are refused).
-DEV_ENV := NODE_ENV=$${NODE_ENV:-development} \
-	JWT_ACCESS_SECRET=$${JWT_ACCESS_SECRET:-dev-only-access-secret-0123456789abcdef} \
-	JWT_REFRESH_SECRET=$${JWT_REFRESH_SECRET:-dev-only-refresh-secret-0123456789abcdef} \
-	MESSAGE_ENCRYPTION_KEY=$${MESSAGE_ENCRYPTION_KEY:-dev-only-message-key-0123456789abcdef} \
-	MAIL_DIR=$${MAIL_DIR:-$(CURDIR)/.data/mail}
+# Development defaults for local runs only (scripts/dev-env.sh); the operator's environment wins.
+DEV_ENV := . scripts/dev-env.sh
 
 # Starts (or reuses) the services and exports the URLs they print.
 SERVICES := set -a && eval "$$(bash scripts/services.sh)" && set +a
@@ -29,7 +24,7 @@ build:
 	dotnet build Modular.sln
 
 run:
-	@$(SERVICES) && $(DEV_ENV) dotnet run --project src/Host
+	@$(SERVICES) && $(DEV_ENV) && dotnet run --project src/Host
 
 # The split topology without Docker: test broker, user-service, notification-service, gateways on :3000 and :3001.
 split:

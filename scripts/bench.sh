@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make bench`: the figures of spec section 9, each HTTP figure as a ratio to a baseline measured in the
+# `make bench`: the figures of the performance goals, each HTTP figure as a ratio to a baseline measured in the
 # same run, because this machine is shared and its absolute speed changes from minute to minute.
 #   baselines   bare Kestrel GET /json (tools/Bench `serve`) and the raw password-verify rate (`hash-rate`)
 #   rows        /health, /auth/me, login, register, register -> e-mail, cold start, peak memory under the

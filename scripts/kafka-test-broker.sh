@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Starts a Kafka-protocol broker for tests in the background: librdkafka's mock cluster, hosted by
-# tools/KafkaTestBroker, because no Kafka broker is installable here (docs: kafka-test-broker.md).
+# tools/KafkaTestBroker, because no Kafka broker is installable here (README, Tests).
 # Idempotent: a second run reuses the running broker. Prints one line, KAFKA_BROKERS=host:port,...
 #
 #   bash scripts/kafka-test-broker.sh [topics...]   start (or reuse); the topics are pre-created
@@ -19,8 +19,8 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PROJECT=$ROOT/tools/KafkaTestBroker
 DLL=$PROJECT/bin/Release/net10.0/Modular.KafkaTestBroker.dll
 
-log() { printf '[kafka] %s\n' "$*" >&2; }
-die() { printf '[kafka] error: %s\n' "$*" >&2; exit 1; }
+LOG_TAG=kafka
+. "$ROOT/scripts/lib.sh"
 
 # The pid must still belong to the launcher: after a reboot or a crash it may name another process.
 broker_pid() {

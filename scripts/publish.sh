@@ -7,7 +7,8 @@ set -euo pipefail
 out=$(realpath -m "${1:?usage: scripts/publish.sh OUTPUT_DIR}")
 cd "$(dirname "$0")/.."
 generated=src/Host/Internal/Generated
-log() { echo "[publish] $*" >&2; }
+LOG_TAG=publish
+. scripts/lib.sh
 
 rm -rf "$generated"
 log "building Release"
@@ -33,7 +34,7 @@ codegen gateway,users,notifications
 for modules in gateway users notifications; do codegen "$modules" 127.0.0.1:9092; done
 
 # A generated handler registry lists the handlers it found and Wolverine registers exactly those; without
-# it each role discovers its own modules' handlers (MODULES, spec section 4) and loads their pre-generated code.
+# it each role discovers its own modules' handlers (MODULES) and loads their pre-generated code.
 find "$generated" -name GeneratedHandlerRegistry.cs -delete
 
 # ReadyToRun: the assemblies carry native code compiled ahead of time, so a start-up runs little of the JIT

@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 DATA_DIR=${DATA_DIR:-$(pwd)/.data}
 LOG_DIR="$DATA_DIR/split"
 mkdir -p "$LOG_DIR"
-log() { printf '[split] %s\n' "$*" >&2; }
+LOG_TAG=split
+. scripts/lib.sh
 
 set -a
 eval "$(bash scripts/services.sh)"
@@ -20,11 +21,7 @@ dotnet build src/Host -v q --nologo >"$LOG_DIR/build.log" 2>&1 || { cat "$LOG_DI
 HOST_DLL=src/Host/bin/Debug/net10.0/Modular.Host.dll
 
 # Development values, as `make run` uses; the broker is the test broker, so its consumer timings too.
-export NODE_ENV=development
-export JWT_ACCESS_SECRET=dev-only-access-secret-0123456789abcdef
-export JWT_REFRESH_SECRET=dev-only-refresh-secret-0123456789abcdef
-export MESSAGE_ENCRYPTION_KEY=dev-only-message-key-0123456789abcdef
-export MAIL_DIR="$DATA_DIR/mail"
+. scripts/dev-env.sh
 export KAFKA_SESSION_TIMEOUT=6s KAFKA_FETCH_WAIT_MAX=10ms
 
 pids=()

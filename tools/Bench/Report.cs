@@ -6,7 +6,7 @@ namespace Modular.Bench;
 
 /// <summary>
 /// Turns the JSON lines of one run into its table: every HTTP figure as a ratio to a baseline of the same
-/// run, each goal of spec section 9 with PASS or FAIL. Prints it, writes it as JSON, and replaces the
+/// run, each performance goal with PASS or FAIL. Prints it, writes it as JSON, and replaces the
 /// generated section of docs/performance.md.
 /// </summary>
 internal static class Report

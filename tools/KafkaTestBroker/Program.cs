@@ -4,7 +4,7 @@ using System.Text;
 namespace Modular.KafkaTestBroker;
 
 // Hosts librdkafka's built-in mock cluster so that other processes can reach it over TCP: no Kafka
-// broker is installable here (docs: kafka-test-broker.md). The cluster lives exactly as long as the
+// broker is installable here (README, Tests). The cluster lives exactly as long as the
 // client handle that spawned it, so this process only holds that handle until it is told to stop.
 internal static class Program
 {

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Configuration;
 namespace Modular.BuildingBlocks.Configuration;
 
 /// <summary>
-/// Reads the process's configuration variables (spec section 2) by their environment-variable names.
+/// Reads the process's configuration variables (README, Configuration) by their environment-variable names.
 /// Every module reads its own variables through one of these, so the set of variables a role reads
 /// is known from the code itself (<see cref="VariablesRead"/>), and a bad value stops start-up with
 /// one line naming the variable.

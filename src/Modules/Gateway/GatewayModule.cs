@@ -75,7 +75,7 @@ public static class GatewayModule
         return opts;
     }
 
-    /// <summary>The HTTP API of spec section 3.</summary>
+    /// <summary>The HTTP API (README, HTTP API).</summary>
     public static WebApplication MapGateway(this WebApplication app)
     {
         app.UseForwardedHeaders();

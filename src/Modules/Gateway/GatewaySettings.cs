@@ -4,7 +4,7 @@ using StackExchange.Redis;
 
 namespace Modular.Gateway;
 
-/// <summary>The gateway's variables of spec section 2.</summary>
+/// <summary>The gateway's configuration variables (README, Configuration).</summary>
 /// <param name="TrustedProxies"><c>TRUSTED_PROXIES</c>: the networks whose <c>X-Forwarded-For</c> names the client (the Ingress).</param>
 internal sealed record GatewaySettings(ConfigurationOptions Redis, JwtSettings Jwt, ThrottleSettings Throttle,
     IReadOnlyList<System.Net.IPNetwork> TrustedProxies, LoginSettings Login)

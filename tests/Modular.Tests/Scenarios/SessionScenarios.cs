@@ -4,7 +4,7 @@ using Modular.Tests.Infrastructure;
 
 namespace Modular.Tests.Scenarios;
 
-/// <summary>Refresh rotation, reuse detection and logout: the token rules of spec section 3.</summary>
+/// <summary>Refresh rotation, reuse detection and logout: the token rules of the HTTP API (README).</summary>
 public abstract class SessionScenarios(ModularApp app) : Infrastructure.Scenarios(app)
 {
     private static readonly HttpMethod Post = HttpMethod.Post;
