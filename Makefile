@@ -1,6 +1,6 @@
 # Two commands do all the set-up on a fresh Debian machine with the .NET SDK:
 #   make run    PostgreSQL + Redis (installed if missing), then all three modules in one process on :3000
-#   make test   the same services, then the whole test suite
+#   make test   the fast unit tier, then the same services and the whole integration suite
 #   make split  the same build as separate services over Kafka (the test broker), gateways on :3000 and :3001
 #   make bench  the performance goals' figures as ratios to baselines of the same run (docs/performance.md)
 #   make image  the Docker image of this commit, tagged with its sha (`make image-tag` prints the tag)
@@ -31,11 +31,14 @@ split:
 	@bash scripts/split.sh
 
 # A fresh Kafka test broker per run: its state lives in memory and tests expect none from earlier runs.
+# The fast tier first (no service, seconds: tests/Modular.UnitTests), then the deployment files, then the integration
+# suite against real PostgreSQL, Redis, SMTP and the Kafka test broker.
 test:
+	@dotnet test tests/Modular.UnitTests
 	@bash scripts/check-deployment.sh
 	@$(SERVICES) && bash scripts/kafka-test-broker.sh --stop && \
 	  export TEST_$$(bash scripts/kafka-test-broker.sh $(TOPICS)) && \
-	  dotnet test Modular.sln
+	  dotnet test tests/Modular.Tests
 
 # Ratios to a bare Kestrel endpoint and the raw hash rate, one process and split, in cgroups with the seed's limits;
 # its own databases, Redis db and test broker (.data/bench), so it runs beside `make test`.

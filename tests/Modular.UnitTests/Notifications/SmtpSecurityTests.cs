@@ -1,7 +1,7 @@
 using MailKit.Security;
 using Modular.Notifications;
 
-namespace Modular.Tests.Notifications;
+namespace Modular.UnitTests.Notifications;
 
 /// <summary>How <c>SMTP_URL</c> secures the connection: credentials never travel in clear unless the URL says so.</summary>
 public sealed class SmtpSecurityTests

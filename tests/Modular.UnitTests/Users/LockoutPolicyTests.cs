@@ -1,6 +1,6 @@
 using Modular.Users;
 
-namespace Modular.Tests.Users;
+namespace Modular.UnitTests.Users;
 
 /// <summary>The lockout's decisions (<see cref="LoginLockout"/>), without a database.</summary>
 public sealed class LockoutPolicyTests

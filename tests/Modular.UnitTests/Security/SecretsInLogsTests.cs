@@ -2,7 +2,7 @@ using System.Reflection;
 using System.Runtime.CompilerServices;
 using Modular.Users.Contracts;
 
-namespace Modular.Tests.Security;
+namespace Modular.UnitTests.Security;
 
 /// <summary>
 /// Wolverine logs a failed message with its <c>ToString()</c> ("Invocation of VerifyCredentials { ... } failed!"),

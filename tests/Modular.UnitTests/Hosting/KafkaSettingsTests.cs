@@ -3,7 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Modular.BuildingBlocks.Configuration;
 using Modular.BuildingBlocks.Messaging;
 
-namespace Modular.Tests.Hosting;
+namespace Modular.UnitTests.Hosting;
 
 /// <summary>How a process reaches Kafka: TLS and SASL towards a managed Kafka (read only where the protocol needs them, applied
 /// to every client), and the name of a gateway replica's replies topic.</summary>

@@ -2,7 +2,7 @@ using MimeKit;
 using Modular.Notifications;
 using Modular.Notifications.Templates;
 
-namespace Modular.Tests.Notifications;
+namespace Modular.UnitTests.Notifications;
 
 /// <summary>The six e-mails as the handlers render them, without a host: subject, text and HTML parts, and escaping.</summary>
 public sealed class EmailTemplateTests

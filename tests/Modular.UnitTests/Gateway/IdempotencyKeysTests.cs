@@ -1,7 +1,7 @@
 using System.Text;
 using Modular.Gateway.Http;
 
-namespace Modular.Tests.Gateway;
+namespace Modular.UnitTests.Gateway;
 
 /// <summary>The pure rules of <c>Idempotency-Key</c> (<see cref="IdempotencyKeys"/>), without a host.</summary>
 public sealed class IdempotencyKeysTests
