@@ -41,6 +41,12 @@ public static class ModularPersistence
         // In one process, one event reaches each module's queue as the same envelope: the inbox must tell
         // them apart by destination, or the second module's copy would be dropped as a duplicate.
         opts.Durability.MessageIdentity = MessageIdentity.IdAndDestination;
+        // A process killed with messages in its inbox or outbox: another node (or its restart) takes them over once the
+        // dead node's health record is StaleNodeTimeout old, seen stale on two checks in a row. Wolverine's defaults
+        // (checks every 10 s, stale after 1 min) left them waiting ~80 s; a live node writes its record every 5 s, so
+        // 20 s is four missed writes (docs/adr/0021).
+        opts.Durability.HealthCheckPollingTime = TimeSpan.FromSeconds(5);
+        opts.Durability.StaleNodeTimeout = TimeSpan.FromSeconds(20);
 
         opts.Services.AddHealthChecks()
             .AddNpgSql(connectionString, name: "postgres", tags: [HealthEndpoints.ReadyTag, HealthEndpoints.StartupTag], timeout: HealthEndpoints.CheckTimeout);
