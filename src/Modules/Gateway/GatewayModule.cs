@@ -7,7 +7,7 @@ using Modular.BuildingBlocks.Configuration;
 using Modular.BuildingBlocks.Hosting;
 using Modular.BuildingBlocks.Observability;
 using OpenTelemetry.Trace;
-using Modular.Gateway.Accounts;
+using Modular.Gateway.Users;
 using Modular.Gateway.Auth;
 using Modular.Gateway.Http;
 using Modular.Gateway.Tokens;
@@ -70,7 +70,7 @@ public static class GatewayModule
                 jwt.TokenHandlers.Clear();
                 jwt.TokenHandlers.Add(new CachingTokenHandler(TimeProvider.System));
             });
-        services.AddAuthorizationBuilder().AddPolicy(AdminPolicy, policy => policy.RequireRole(GetAccount.AdminRole));
+        services.AddAuthorizationBuilder().AddPolicy(AdminPolicy, policy => policy.RequireRole(GetUserEndpoint.AdminRole));
         services.AddOpenApi(ApiDocument.Configure);
         return opts;
     }
@@ -97,38 +97,38 @@ public static class GatewayModule
         // Every route: 429 over a rate limit, 503 while a dependency (Redis, Users) is away, 504 when Users does not answer in time.
         var auth = app.MapGroup("/api/v1/auth").WithTags("Auth").AcceptIdempotencyKeys().ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable).ProducesProblem(StatusCodes.Status504GatewayTimeout);
-        auth.MapPost("/register", Register.Handle).CostsAPasswordHash().LimitedLikeAuth()
+        auth.MapPost("/register", RegisterEndpoint.Handle).CostsAPasswordHash().LimitedLikeAuth()
             .Documented("register", "Create an account", "Creates the account and signs it in: the answer is its first token pair. " +
                 "A welcome e-mail with a link to verify the address follows. 409 if the e-mail is registered.")
             .Produces<TokenPair>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict);
-        auth.MapPost("/login", Login.Handle).CostsAPasswordHash().LimitedLikeAuth()
+        auth.MapPost("/login", LoginEndpoint.Handle).CostsAPasswordHash().LimitedLikeAuth()
             .Documented("login", "Sign in with e-mail and password", "Opens a session and answers its token pair. A wrong password, " +
                 "an unknown address and a locked account all answer the same 401; 403 for an unverified address when REQUIRE_VERIFIED_EMAIL is on.")
             .Produces<TokenPair>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden);
-        auth.MapPost("/refresh", Refresh.Handle)
+        auth.MapPost("/refresh", RefreshEndpoint.Handle)
             .Documented("refresh", "Renew the token pair", "Rotates the refresh token: the answer is a new pair and the old refresh " +
                 "token stops working. Presenting a rotated token again ends its whole session (401).")
             .Produces<TokenPair>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status401Unauthorized);
-        auth.MapPost("/logout", Logout.Handle).RequireAuthorization()
+        auth.MapPost("/logout", LogoutEndpoint.Handle).RequireAuthorization()
             .Documented("logout", "End this session", "Ends the session of the access token: its refresh token and its access tokens stop working on every replica.")
             .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status401Unauthorized);
-        auth.MapGet("/me", Me.Handle).RequireAuthorization().WithMetadata(UserProfiles.ReadsOwnProfile.Instance)
+        auth.MapGet("/me", GetMeEndpoint.Handle).RequireAuthorization().WithMetadata(UserProfiles.ReadsOwnProfile.Instance)
             .Documented("getMe", "Your account", "The signed-in user, answered from the gateway's read model without a round trip to Users.")
             .Produces<UserDetails>().ProducesProblem(StatusCodes.Status401Unauthorized);
-        auth.MapGet("/sessions", ListSessions.Handle).RequireAuthorization()
+        auth.MapGet("/sessions", ListSessionsEndpoint.Handle).RequireAuthorization()
             .Documented("listSessions", "Your live sessions", "Every session of yours that has not ended, most recently used first; `current` marks this one.")
             .Produces<List<SessionView>>().ProducesProblem(StatusCodes.Status401Unauthorized);
-        auth.MapDelete("/sessions/{id}", EndSession.Handle).RequireAuthorization()
+        auth.MapDelete("/sessions/{id}", EndSessionEndpoint.Handle).RequireAuthorization()
             .Documented("endSession", "End one of your sessions", "Ends the session: its tokens stop working at once. 404 for an id that is not one of your live sessions.")
             .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status404NotFound);
-        auth.MapDelete("/sessions", EndOtherSessions.Handle).RequireAuthorization()
+        auth.MapDelete("/sessions", EndOtherSessionsEndpoint.Handle).RequireAuthorization()
             .Documented("endOtherSessions", "End all your other sessions", "Ends every session of yours but the current one.")
             .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status401Unauthorized);
         auth.MapPost("/change-password", ChangePasswordEndpoint.Handle).CostsAPasswordHash().LimitedLikeAuth().RequireAuthorization()
             .Documented("changePassword", "Change your password", "Needs the current password; every other session ends.")
             .Produces(StatusCodes.Status204NoContent).ProducesValidationProblem().ProducesProblem(StatusCodes.Status401Unauthorized);
-        auth.MapPost("/forgot-password", ForgotPassword.Handle).LimitedLikeAuth()
+        auth.MapPost("/forgot-password", ForgotPasswordEndpoint.Handle).LimitedLikeAuth()
             .Documented("forgotPassword", "Ask for a password-reset e-mail", "Always 202, whether or not the account exists; " +
                 "at most one e-mail per account per 5 minutes.")
             .Produces(StatusCodes.Status202Accepted).ProducesValidationProblem();
@@ -145,13 +145,13 @@ public static class GatewayModule
         var users = app.MapGroup("/api/v1/users").WithTags("Users").RequireAuthorization().AcceptIdempotencyKeys()
             .ProducesProblem(StatusCodes.Status429TooManyRequests).ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .ProducesProblem(StatusCodes.Status504GatewayTimeout);
-        users.MapPatch("/me", UpdateMe.Handle)
+        users.MapPatch("/me", UpdateMeEndpoint.Handle)
             .Documented("updateMe", "Change your name", "The new name shows on every replica within a second.")
             .Produces<UserDetails>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status401Unauthorized);
-        users.MapDelete("/me", DeleteMe.Handle).CostsAPasswordHash().LimitedLikeAuth()
+        users.MapDelete("/me", DeleteMeEndpoint.Handle).CostsAPasswordHash().LimitedLikeAuth()
             .Documented("deleteMe", "Delete your account", "Needs the current password. Every session ends; the security trail keeps its entries without the account's data.")
             .Produces(StatusCodes.Status204NoContent).ProducesValidationProblem().ProducesProblem(StatusCodes.Status401Unauthorized);
-        users.MapGet("/me/export", ExportMe.Handle)
+        users.MapGet("/me/export", ExportMeEndpoint.Handle)
             .Documented("exportMe", "Your data in one document", "The account, its sessions, its security trail and the e-mails sent to it.")
             .Produces<AccountExport>().ProducesProblem(StatusCodes.Status401Unauthorized);
         users.MapGet("/me/security-events", ListSecurityEventsEndpoint.Mine)
@@ -161,10 +161,10 @@ public static class GatewayModule
             .Documented("listSecurityEvents", "A user's security trail (admin)", "As listMySecurityEvents, for any user.")
             .Produces<SecurityEventPage>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound);
-        users.MapGet("/", ListAccounts.Handle).RequireAuthorization(AdminPolicy)
+        users.MapGet("/", ListUsersEndpoint.Handle).RequireAuthorization(AdminPolicy)
             .Documented("listUsers", "Every user (admin)", "Paged with `page` (from 1) and `pageSize` (20 by default).")
             .Produces<UserPage>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden);
-        users.MapGet("/{id}", GetAccount.Handle).WithMetadata(UserProfiles.ReadsOwnProfile.Instance)
+        users.MapGet("/{id}", GetUserEndpoint.Handle).WithMetadata(UserProfiles.ReadsOwnProfile.Instance)
             .Documented("getUser", "One user (admin, or yourself)", "Your own id is answered from the gateway's read model; another user's needs the admin role.")
             .Produces<UserDetails>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound);

@@ -1,6 +1,6 @@
 using Alba;
 using MimeKit;
-using Modular.Gateway.Accounts;
+using Modular.Gateway.Users;
 using Modular.Tests.Infrastructure;
 using netDumbster.smtp;
 using Npgsql;

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
-using Modular.Gateway.Accounts;
+using Modular.Gateway.Users;
 using Modular.Gateway.Auth;
 
 namespace Modular.Gateway.Http;

@@ -1,6 +1,6 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http;
-using Modular.Gateway.Accounts;
+using Modular.Gateway.Users;
 using Modular.Gateway.Tokens;
 using Prometheus;
 using StackExchange.Redis;

@@ -1,4 +1,4 @@
-using Modular.Gateway.Accounts;
+using Modular.Gateway.Users;
 using Modular.Users.Contracts;
 using Prometheus;
 using StackExchange.Redis;

@@ -1,6 +1,6 @@
 using FluentValidation;
 using Microsoft.AspNetCore.Http;
-using Modular.Gateway.Accounts;
+using Modular.Gateway.Users;
 using Modular.Gateway.Http;
 using Modular.Gateway.Tokens;
 using Modular.Users.Contracts;
@@ -10,7 +10,7 @@ namespace Modular.Gateway.Auth;
 
 public sealed record RegisterRequest(string? Email, string? Password, string? Name) : IEmailRequest;
 
-internal static class Register
+internal static class RegisterEndpoint
 {
     public const int MaxNameLength = 100;
 

@@ -4,7 +4,7 @@ using Modular.Gateway.Http;
 using Modular.Users.Contracts;
 using Wolverine;
 
-namespace Modular.Gateway.Accounts;
+namespace Modular.Gateway.Users;
 
 /// <summary>
 /// <c>GET /api/v1/users/me/security-events</c> and, for admins, <c>GET /api/v1/users/{id}/security-events</c>:
@@ -24,7 +24,7 @@ internal static class ListSecurityEventsEndpoint
     {
         if (Problems.InvalidPage(page, pageSize) is { } invalid) return invalid;
 
-        var result = await bus.InvokeAsync<SecurityEventPage>(new Users.Contracts.ListSecurityEvents(userId, page, pageSize), ct);
+        var result = await bus.InvokeAsync<SecurityEventPage>(new Modular.Users.Contracts.ListSecurityEvents(userId, page, pageSize), ct);
         return result.Found ? TypedResults.Ok(result) : Problems.NotFound("There is no user with this id.");
     }
 }

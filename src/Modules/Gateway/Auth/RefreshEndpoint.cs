@@ -8,7 +8,7 @@ namespace Modular.Gateway.Auth;
 
 public sealed record RefreshRequest(string? RefreshToken);
 
-internal static class Refresh
+internal static class RefreshEndpoint
 {
     public static async Task<IResult> Handle(
         RefreshRequest request, HttpContext http, IMessageBus bus, TokenIssuer tokens, CancellationToken ct)

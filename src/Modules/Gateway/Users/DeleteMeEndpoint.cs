@@ -8,11 +8,11 @@ using Modular.Gateway.Tokens;
 using Modular.Users.Contracts;
 using Wolverine;
 
-namespace Modular.Gateway.Accounts;
+namespace Modular.Gateway.Users;
 
 public sealed record DeleteMeRequest(string? CurrentPassword);
 
-internal static class DeleteMe
+internal static class DeleteMeEndpoint
 {
     private static readonly Validator Rules = new();
 

@@ -8,7 +8,7 @@ namespace Modular.Gateway.Auth;
 
 public sealed record ForgotPasswordRequest(string? Email) : IEmailRequest;
 
-internal static class ForgotPassword
+internal static class ForgotPasswordEndpoint
 {
     private static readonly Validator Rules = new();
 

@@ -1,6 +1,6 @@
 using FluentValidation;
 using Microsoft.AspNetCore.Http;
-using Modular.Gateway.Accounts;
+using Modular.Gateway.Users;
 using Modular.Gateway.Http;
 using Modular.Gateway.Tokens;
 using Modular.Users.Contracts;

@@ -6,11 +6,11 @@ using Modular.Gateway.Http;
 using Modular.Users.Contracts;
 using Wolverine;
 
-namespace Modular.Gateway.Accounts;
+namespace Modular.Gateway.Users;
 
 public sealed record UpdateMeRequest(string? Name);
 
-internal static class UpdateMe
+internal static class UpdateMeEndpoint
 {
     private static readonly Validator Rules = new();
 
@@ -26,6 +26,6 @@ internal static class UpdateMe
     private sealed class Validator : AbstractValidator<UpdateMeRequest>
     {
         public Validator() => RuleFor(r => r.Name).Must(n => !string.IsNullOrWhiteSpace(n)).WithMessage("The name is required.")
-            .MaximumLength(Register.MaxNameLength).NoControlCharacters();
+            .MaximumLength(RegisterEndpoint.MaxNameLength).NoControlCharacters();
     }
 }

@@ -21,7 +21,7 @@ public sealed record SessionView(string Id, DateTimeOffset CreatedAt, DateTimeOf
 }
 
 /// <summary><c>GET /api/v1/auth/sessions</c>: the caller's live sessions, the most recently used first.</summary>
-internal static class ListSessions
+internal static class ListSessionsEndpoint
 {
     public static async Task<IResult> Handle(ClaimsPrincipal principal, TokenStore store) =>
         TypedResults.Ok(await SessionView.ListAsync(store, principal.Session()));
@@ -31,7 +31,7 @@ internal static class ListSessions
 /// <c>DELETE /api/v1/auth/sessions/{id}</c>: ends one of the caller's sessions; its refresh token dies and its access
 /// tokens are refused on every replica at once. Another user's session is 404, like one that does not exist.
 /// </summary>
-internal static class EndSession
+internal static class EndSessionEndpoint
 {
     public static async Task<IResult> Handle(string id, HttpContext http, ClaimsPrincipal principal, TokenStore store, JwtSettings settings,
         TimeProvider clock, IMessageBus bus)
@@ -49,7 +49,7 @@ internal static class EndSession
 }
 
 /// <summary><c>DELETE /api/v1/auth/sessions</c>: ends every session of the caller but the current one ("sign out everywhere else").</summary>
-internal static class EndOtherSessions
+internal static class EndOtherSessionsEndpoint
 {
     public static async Task<IResult> Handle(HttpContext http, ClaimsPrincipal principal, TokenStore store, JwtSettings settings, IMessageBus bus)
     {

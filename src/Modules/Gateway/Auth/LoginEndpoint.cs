@@ -1,6 +1,6 @@
 using FluentValidation;
 using Microsoft.AspNetCore.Http;
-using Modular.Gateway.Accounts;
+using Modular.Gateway.Users;
 using Modular.Gateway.Http;
 using Modular.Gateway.Tokens;
 using Modular.Users.Contracts;
@@ -10,7 +10,7 @@ namespace Modular.Gateway.Auth;
 
 public sealed record LoginRequest(string? Email, string? Password) : IEmailRequest;
 
-internal static class Login
+internal static class LoginEndpoint
 {
     private static readonly LoginValidator Validator = new();
 

@@ -8,7 +8,7 @@ using Modular.Users.Contracts;
 using Prometheus;
 using StackExchange.Redis;
 
-namespace Modular.Gateway.Accounts;
+namespace Modular.Gateway.Users;
 
 /// <summary>
 /// The gateway's read model of users (docs/adr/0009): each account's <c>user</c> body, ready to send, in

@@ -10,7 +10,7 @@ namespace Modular.Gateway.Auth;
 
 public sealed record LogoutRequest(string? RefreshToken);
 
-internal static class Logout
+internal static class LogoutEndpoint
 {
     /// <summary>
     /// Ends the session of the access token (and of the refresh token, if it names another of the user's

@@ -7,7 +7,7 @@ using Modular.Notifications.Contracts;
 using Modular.Users.Contracts;
 using Wolverine;
 
-namespace Modular.Gateway.Accounts;
+namespace Modular.Gateway.Users;
 
 /// <summary>Everything the service holds about the caller, in one document (GDPR art. 15 and 20).</summary>
 public sealed record AccountExport(DateTimeOffset ExportedAt, UserDetails User, IReadOnlyList<SessionView> Sessions,
@@ -17,7 +17,7 @@ public sealed record AccountExport(DateTimeOffset ExportedAt, UserDetails User, 
 /// <c>GET /api/v1/users/me/export</c>: the account from Users, the sessions from the token store, the security trail
 /// from Users and the e-mails from Notifications' delivery log, each asked of the module that owns it.
 /// </summary>
-internal static class ExportMe
+internal static class ExportMeEndpoint
 {
     public static async Task<IResult> Handle(HttpContext http, ClaimsPrincipal principal, IMessageBus bus, TokenStore store, TimeProvider clock,
         CancellationToken ct)
@@ -29,7 +29,7 @@ internal static class ExportMe
         for (var page = 1; ; page++)
         {
             var events = await bus.InvokeAsync<SecurityEventPage>(
-                new Users.Contracts.ListSecurityEvents(user.Id, page, Problems.MaxPageSize), ct);
+                new Modular.Users.Contracts.ListSecurityEvents(user.Id, page, Problems.MaxPageSize), ct);
             trail.AddRange(events.Items);
             if (events.Items.Count < events.PageSize || trail.Count >= events.Total) break;
         }

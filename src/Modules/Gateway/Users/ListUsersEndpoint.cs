@@ -3,9 +3,9 @@ using Modular.Gateway.Http;
 using Modular.Users.Contracts;
 using Wolverine;
 
-namespace Modular.Gateway.Accounts;
+namespace Modular.Gateway.Users;
 
-internal static class ListAccounts
+internal static class ListUsersEndpoint
 {
     public static async Task<IResult> Handle(IMessageBus bus, CancellationToken ct, int page = 1, int pageSize = 20)
     {

@@ -1,7 +1,7 @@
 using System.Security.Claims;
 using FluentValidation;
 using Microsoft.AspNetCore.Http;
-using Modular.Gateway.Accounts;
+using Modular.Gateway.Users;
 using Modular.Gateway.Http;
 using Modular.Gateway.Tokens;
 using Modular.Users.Contracts;

@@ -3,7 +3,7 @@ using StackExchange.Redis;
 using Wolverine.ErrorHandling;
 using Wolverine.Runtime.Handlers;
 
-namespace Modular.Gateway.Accounts;
+namespace Modular.Gateway.Users;
 
 /// <summary>
 /// Keeps the gateway's read model of users (<see cref="UserProfiles"/>) coherent with changes that did not

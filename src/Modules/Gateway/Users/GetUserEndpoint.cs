@@ -5,9 +5,9 @@ using Modular.Gateway.Tokens;
 using Modular.Users.Contracts;
 using Wolverine;
 
-namespace Modular.Gateway.Accounts;
+namespace Modular.Gateway.Users;
 
-internal static class GetAccount
+internal static class GetUserEndpoint
 {
     public const string AdminRole = "admin";
 
