@@ -82,14 +82,10 @@ public sealed class GracefulShutdownTests
     private static async Task WaitUntilInProgressAsync(string url, int count)
     {
         using var http = new HttpClient { BaseAddress = new Uri(url) };
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (true)
-        {
-            var inProgress = (await http.GetStringAsync("/metrics")).Split('\n')
+        var inProgress = await Eventually.ReadAsync(async () => (await http.GetStringAsync("/metrics")).Split('\n')
                 .Where(line => line.StartsWith("http_requests_in_progress{") && !line.Contains("/metrics"))
-                .Sum(line => double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
-            if (inProgress >= count) return;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"only {inProgress} requests reached the gateway");
-        }
+                .Sum(line => double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture)),
+            n => n >= count, TimeSpan.FromSeconds(20));
+        inProgress.ShouldBeGreaterThanOrEqualTo(count, "not every request reached the gateway");
     }
 }

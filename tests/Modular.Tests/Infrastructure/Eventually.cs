@@ -6,15 +6,18 @@ namespace Modular.Tests.Infrastructure;
 /// </summary>
 public static class Eventually
 {
-    /// <summary>Reads until <paramref name="done"/> holds or <paramref name="timeout"/> (20 s) passes; returns the last reading either way, for the test to assert on.</summary>
-    public static async Task<T> ReadAsync<T>(Func<Task<T>> read, Func<T, bool> done, TimeSpan? timeout = null)
+    /// <summary>
+    /// Reads until <paramref name="done"/> holds or <paramref name="timeout"/> (20 s) passes, every <paramref name="interval"/>
+    /// (50 ms; longer for a costly read such as a scrape); returns the last reading either way, for the test to assert on.
+    /// </summary>
+    public static async Task<T> ReadAsync<T>(Func<Task<T>> read, Func<T, bool> done, TimeSpan? timeout = null, TimeSpan? interval = null)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
         while (true)
         {
             var value = await read();
             if (done(value) || DateTime.UtcNow > deadline) return value;
-            await Task.Delay(50);
+            await Task.Delay(interval ?? TimeSpan.FromMilliseconds(50));
         }
     }
 }

@@ -11,8 +11,8 @@ public sealed record ReceivedMail(string From, IReadOnlyList<string> To, string 
 /// <summary>
 /// A small real SMTP server (RFC 5321, plain text, no STARTTLS or AUTH) on loopback that a test can
 /// make fail on purpose: refuse connections, answer transactions with a transient error, or reject
-/// recipients. netDumbster, which <see cref="Mailbox"/> wraps, cannot do this, so e-mail retries
-/// could not be tested against it. Tests wait on its events (no sleeps), as with <see cref="Mailbox"/>.
+/// recipients; <see cref="Mailbox"/> is the same server that never fails, with its e-mails parsed. Tests wait on its
+/// events (no sleeps).
 /// </summary>
 public sealed class FaultySmtpServer : IAsyncDisposable
 {
@@ -72,6 +72,12 @@ public sealed class FaultySmtpServer : IAsyncDisposable
     }
 
     public IReadOnlyList<ReceivedMail> Received { get { lock (_gate) return _received.ToArray(); } }
+
+    /// <summary>Forgets the e-mails received so far (the counts of attempts stay).</summary>
+    public void Clear()
+    {
+        lock (_gate) _received.Clear();
+    }
 
     public IReadOnlyList<ReceivedMail> To(string recipient) =>
         Received.Where(m => m.To.Contains(recipient, StringComparer.OrdinalIgnoreCase)).ToArray();

@@ -1,33 +1,49 @@
-using netDumbster.smtp;
+using System.Collections.Concurrent;
+using MimeKit;
 
 namespace Modular.Tests.Infrastructure;
 
+/// <summary>An e-mail the test SMTP server accepted, parsed once: envelope addresses, subject, headers, the raw DATA.</summary>
+public sealed class SmtpMessage(ReceivedMail mail)
+{
+    private readonly Lazy<MimeMessage> _mime = new(() => MimeMessage.Load(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(mail.Data))));
+
+    public EnvelopeAddress FromAddress { get; } = new(mail.From);
+    public IReadOnlyList<EnvelopeAddress> ToAddresses { get; } = mail.To.Select(a => new EnvelopeAddress(a)).ToArray();
+    public string Data => mail.Data;
+    public string Subject => _mime.Value.Subject ?? "";
+    public HeaderList Headers => _mime.Value.Headers;
+}
+
+/// <summary>An address of the SMTP envelope (MAIL FROM, RCPT TO), as the client sent it.</summary>
+public sealed record EnvelopeAddress(string Address);
+
 /// <summary>
-/// A real SMTP server on loopback (netDumbster) that every mode sends its e-mail to. Tests wait on
-/// its own arrival events, which works whichever process sends the mail.
+/// The SMTP server on loopback that every mode sends its e-mail to: the tests' one SMTP server
+/// (<see cref="FaultySmtpServer"/>, here never failing). Tests wait on its own arrival events, which works whichever
+/// process sends the mail.
 /// </summary>
 public sealed partial class Mailbox : IDisposable
 {
-    private readonly SimpleSmtpServer _server = SimpleSmtpServer.Start(TestEnvironment.FreeTcpPort());
-    private TaskCompletionSource _arrival = NewArrival();
+    private readonly FaultySmtpServer _server = new();
+    // One parse per e-mail, however often a wait re-reads the list.
+    private readonly ConcurrentDictionary<ReceivedMail, SmtpMessage> _parsed = new(ReferenceEqualityComparer.Instance);
 
-    public Mailbox() => _server.MessageReceived += (_, _) => Interlocked.Exchange(ref _arrival, NewArrival()).TrySetResult();
+    public int Port => _server.Port;
 
-    public int Port => _server.Configuration.Port;
-
-    public IReadOnlyList<SmtpMessage> Messages => _server.ReceivedEmail;
+    public IReadOnlyList<SmtpMessage> Messages => _server.Received.Select(m => _parsed.GetOrAdd(m, r => new SmtpMessage(r))).ToArray();
 
     public IReadOnlyList<SmtpMessage> To(string recipient) =>
         Messages.Where(m => m.ToAddresses.Any(a => a.Address.Equals(recipient, StringComparison.OrdinalIgnoreCase))).ToArray();
 
-    public void Clear() => _server.ClearReceivedEmail();
+    public void Clear() => _server.Clear();
 
     /// <summary>The token in the link of the reset e-mail that <paramref name="recipient"/> received.</summary>
     public string ResetTokenFor(string recipient) => TokenInLink(To(recipient).Single(m => m.Subject.Contains("Reset")), "reset-password");
 
     /// <summary>
     /// The token in the verification link of the welcome e-mail that <paramref name="recipient"/> received, or with
-    /// <paramref name="resent"/> of the one verification e-mail sent on request. (The server keeps no arrival order.)
+    /// <paramref name="resent"/> of the one verification e-mail sent on request.
     /// </summary>
     public string VerificationTokenFor(string recipient, bool resent = false) =>
         TokenInLink(To(recipient).Single(m => m.Subject.StartsWith(resent ? "Verify" : "Welcome", StringComparison.Ordinal)), "verify-email");
@@ -45,22 +61,16 @@ public sealed partial class Mailbox : IDisposable
     /// <summary>Waits until <paramref name="condition"/> holds for the received messages, woken by each arrival.</summary>
     public async Task<IReadOnlyList<SmtpMessage>> WaitUntilAsync(Func<IReadOnlyList<SmtpMessage>, bool> condition, TimeSpan? timeout = null)
     {
-        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(30));
-        while (true)
+        try
         {
-            var arrival = _arrival.Task;
-            var messages = Messages;
-            if (condition(messages)) return messages;
-            try
-            {
-                await arrival.WaitAsync(cts.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                throw new TimeoutException($"the expected e-mail did not arrive; received: " +
-                    string.Join(", ", messages.Select(m => $"{m.Subject} -> {string.Join(";", m.ToAddresses.Select(a => a.Address))}")));
-            }
+            await _server.WaitUntilAsync(_ => condition(Messages), timeout);
         }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"the expected e-mail did not arrive; received: " +
+                string.Join(", ", Messages.Select(m => $"{m.Subject} -> {string.Join(";", m.ToAddresses.Select(a => a.Address))}")));
+        }
+        return Messages;
     }
 
     /// <summary>Waits for the first e-mail to <paramref name="recipient"/> and returns it.</summary>
@@ -70,7 +80,5 @@ public sealed partial class Mailbox : IDisposable
         return To(recipient)[0];
     }
 
-    public void Dispose() => _server.Stop();
-
-    private static TaskCompletionSource NewArrival() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+    public void Dispose() => _server.DisposeAsync().AsTask().GetAwaiter().GetResult();
 }

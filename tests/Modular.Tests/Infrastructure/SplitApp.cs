@@ -85,21 +85,16 @@ public sealed class SplitApp : ModularApp
     /// </summary>
     private async Task WaitUntilRequestsFlowAsync()
     {
-        var deadline = DateTime.UtcNow.AddSeconds(90);
         foreach (var gateway in _gateways)
         {
-            while (true)
+            var result = await Eventually.ReadAsync(() => gateway.Scenario(s =>
             {
-                var result = await gateway.Scenario(s =>
-                {
-                    s.Post.Json(new { email = "nobody@warm.up", password = "not a password" }).ToUrl("/api/v1/auth/login");
-                    s.IgnoreStatusCode();
-                });
-                if (result.Context.Response.StatusCode == 401) break;
-                if (DateTime.UtcNow > deadline)
-                    throw new TimeoutException($"requests do not flow: {result.Context.Response.StatusCode} {result.ReadAsText()}\n" +
-                        $"user-service:\n{UserService.Output}{UserService.Errors}");
-            }
+                s.Post.Json(new { email = "nobody@warm.up", password = "not a password" }).ToUrl("/api/v1/auth/login");
+                s.IgnoreStatusCode();
+            }), r => r.Context.Response.StatusCode == 401, TimeSpan.FromSeconds(90));
+            if (result.Context.Response.StatusCode != 401)
+                throw new TimeoutException($"requests do not flow: {result.Context.Response.StatusCode} {result.ReadAsText()}\n" +
+                    $"user-service:\n{UserService.Output}{UserService.Errors}");
         }
     }
 

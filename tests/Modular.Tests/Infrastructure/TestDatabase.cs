@@ -20,15 +20,13 @@ public static class TestDatabase
     public static async Task WaitUntilInboxIsDrainedAsync(string databaseUrl, string serviceName)
     {
         await using var connection = await OpenAsync(databaseUrl);
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
+        var pending = await Eventually.ReadAsync(async () =>
         {
-            await using var pending = new NpgsqlCommand(
+            await using var count = new NpgsqlCommand(
                 $"select count(*) from {ModularPersistence.MessageStorageSchema(serviceName)}.wolverine_incoming_envelopes where status = 'Incoming'",
                 connection);
-            if ((long)(await pending.ExecuteScalarAsync())! == 0) return;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"the inbox of {serviceName} was not drained");
-            await Task.Delay(200);
-        }
+            return (long)(await count.ExecuteScalarAsync())!;
+        }, n => n == 0, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(200));
+        if (pending != 0) throw new TimeoutException($"the inbox of {serviceName} was not drained: {pending} messages left");
     }
 }

@@ -59,6 +59,9 @@ public static class TestEnvironment
     };
 
     /// <summary>The variables of one split-mode service of the test run; <paramref name="modules"/> picks the role.</summary>
+    /// <summary>How long the test broker keeps a killed consumer in its group (KAFKA_SESSION_TIMEOUT of the split processes).</summary>
+    public static readonly TimeSpan KafkaSessionTimeout = TimeSpan.FromSeconds(6);
+
     public static Dictionary<string, string> Split(string modules, int smtpPort) => new(SingleProcess(smtpPort))
     {
         ["MODULES"] = modules,
@@ -66,7 +69,7 @@ public static class TestEnvironment
         ["REDIS_URL"] = RedisUrl,
         ["KAFKA_BROKERS"] = KafkaBrokers,
         // The test broker rebalances after a session timeout and holds empty fetches for the full wait.
-        ["KAFKA_SESSION_TIMEOUT"] = "6s",
+        ["KAFKA_SESSION_TIMEOUT"] = $"{(int)KafkaSessionTimeout.TotalSeconds}s",
         ["KAFKA_FETCH_WAIT_MAX"] = "10ms",
         ["Logging__LogLevel__Wolverine"] = "Information",
     };

@@ -69,9 +69,8 @@ public sealed partial class DeliveryTests(DeliveryFixture fixture) : IClassFixtu
 
         await Publish(registered);
         // The first attempt has failed when the failure counter moves; then the provider comes back.
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (await Metric("modular_emails_failed_total", "welcome", "transient") <= failuresBefore && DateTime.UtcNow < deadline)
-            await Task.Delay(100);
+        await Eventually.ReadAsync(() => Metric("modular_emails_failed_total", "welcome", "transient"), failed => failed > failuresBefore,
+            TimeSpan.FromSeconds(30));
         Smtp.RefuseConnections = false;
 
         await Smtp.WaitUntilAsync(s => s.To(registered.Email).Count == 1, TimeSpan.FromSeconds(60));
@@ -129,9 +128,7 @@ public sealed partial class DeliveryTests(DeliveryFixture fixture) : IClassFixtu
         await Publish(registered);
 
         await Smtp.WaitUntilAsync(s => s.Attempts >= 4, TimeSpan.FromSeconds(60));
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (await DeadLetteredWelcomes() == deadLettersBefore && DateTime.UtcNow < deadline) await Task.Delay(200);
-        (await DeadLetteredWelcomes() - deadLettersBefore).ShouldBe(1);
+        (await Eventually.ReadAsync(DeadLetteredWelcomes, n => n != deadLettersBefore, TimeSpan.FromSeconds(30)) - deadLettersBefore).ShouldBe(1);
         Smtp.To(registered.Email).ShouldBeEmpty();
     }
 

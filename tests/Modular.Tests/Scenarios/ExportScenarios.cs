@@ -2,7 +2,6 @@ using Alba;
 using MimeKit;
 using Modular.Gateway.Users;
 using Modular.Tests.Infrastructure;
-using netDumbster.smtp;
 using Npgsql;
 using T = Modular.Users.Contracts.SecurityEventTypes;
 

@@ -59,11 +59,8 @@ public abstract class MetricsScenarios(ModularApp app) : Infrastructure.Scenario
 
         // The welcome e-mails' events: counted once the handler is done, a moment after the e-mail left.
         const string registered = "Modular.Users.Contracts.Events.UserRegistered";
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        Scrape notifications;
-        while ((notifications = await App.ScrapeAsync(Module.Notifications)) is var n
-               && Handled(n, registered) - Handled(notificationsBefore, registered) < 3 && DateTime.UtcNow < deadline)
-            await Task.Delay(ScrapeInterval);
+        var notifications = await Eventually.ReadAsync(() => App.ScrapeAsync(Module.Notifications),
+            n => Handled(n, registered) - Handled(notificationsBefore, registered) >= 3, TimeSpan.FromSeconds(30), ScrapeInterval);
         (Handled(notifications, registered) - Handled(notificationsBefore, registered)).ShouldBe(3);
         (notifications.Sum("modular_emails_sent_total", ("template", "welcome"))
             - notificationsBefore.Sum("modular_emails_sent_total", ("template", "welcome"))).ShouldBe(3);
@@ -92,11 +89,19 @@ public sealed class MetricsInSplitMode(SplitApp app) : MetricsScenarios(app)
     {
         await WaitForLagAsync(0, "the notification-service caught up before the test");
         await app.StopNotificationServiceAsync();
+        var killed = DateTime.UtcNow;
 
         var emails = Enumerable.Range(0, 5).Select(i => $"lag{i}-{Guid.NewGuid():N}@example.com").ToArray();
         foreach (var email in emails) await app.Gateway.PostJsonAsync(Register, new { email, password = Api.Password }, 201);
         await WaitForLagAsync(emails.Length, "every registration's event waits in users.events");
 
+        // The killed service's consumers stay members of the group until their session times out. A restart before that
+        // rebalances the group again after the new consumer took its partitions, its commits of those seconds are
+        // refused, and Wolverine's offset watermark does not commit them again (docs/wip/README.md, 0003): the events
+        // are handled once, but the lag stays until new events arrive. The test broker answers no DescribeGroups, so the
+        // broker's timer is waited out by the clock.
+        var sessionEnd = killed + TestEnvironment.KafkaSessionTimeout;
+        if (sessionEnd > DateTime.UtcNow) await Task.Delay(sessionEnd - DateTime.UtcNow);
         await app.StartNotificationServiceAsync();
         await WaitForLagAsync(0, "the restarted notification-service consumed them");
         await app.Mail.WaitUntilAsync(_ => emails.All(e => app.Mail.To(e).Count > 0), TimeSpan.FromSeconds(60));
@@ -105,11 +110,9 @@ public sealed class MetricsInSplitMode(SplitApp app) : MetricsScenarios(app)
     /// <summary>Scrapes user-service until the notification-service group's lag on users.events is <paramref name="expected"/>.</summary>
     private async Task WaitForLagAsync(double expected, string because)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(90);
-        double lag;
-        while ((lag = (await app.ScrapeAsync(Module.Users)).Sum("modular_kafka_consumer_lag", ("group", "notification-service"), ("topic", "users.events")))
-               != expected && DateTime.UtcNow < deadline)
-            await Task.Delay(ScrapeInterval);
+        var lag = await Eventually.ReadAsync(async () => (await app.ScrapeAsync(Module.Users))
+                .Sum("modular_kafka_consumer_lag", ("group", "notification-service"), ("topic", "users.events")),
+            lag => lag == expected, TimeSpan.FromSeconds(90), ScrapeInterval);
         lag.ShouldBe(expected, because);
     }
 }

@@ -37,13 +37,9 @@ public abstract class RedisOutageScenarios(ModularApp app) : Infrastructure.Scen
     /// <summary>The readiness check itself is what tells that Redis is back.</summary>
     private static async Task WaitUntilReadyAsync(IAlbaHost gateway)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
-        {
-            var ready = await gateway.Scenario(s => { s.Get.Url("/health/ready"); s.IgnoreStatusCode(); });
-            if (ready.Context.Response.StatusCode == 200) return;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("the gateway did not become ready again: " + ready.ReadAsText());
-        }
+        var ready = await Eventually.ReadAsync(() => gateway.Scenario(s => { s.Get.Url("/health/ready"); s.IgnoreStatusCode(); }),
+            r => r.Context.Response.StatusCode == 200, TimeSpan.FromSeconds(60));
+        ready.Context.Response.StatusCode.ShouldBe(200, "the gateway did not become ready again: " + ready.ReadAsText());
     }
 }
 

@@ -7,7 +7,6 @@ using Modular.Tests.Infrastructure;
 using Modular.Users;
 using Modular.Users.Contracts;
 using Modular.Users.Contracts.Events;
-using netDumbster.smtp;
 using Wolverine;
 using Wolverine.Tracking;
 
