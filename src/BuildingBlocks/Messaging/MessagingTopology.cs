@@ -137,6 +137,14 @@ public static partial class MessagingTopology
         }
 
         opts.DefaultRemoteInvocationTimeout = kafka.RequestTimeout;
+
+        // Each Wolverine Kafka listener holds a thread-pool thread for its lifetime, blocked in the client's synchronous
+        // Consume (a Task.Run loop). The pool keeps as many ready threads as cores (one under a 500m limit) and adds one
+        // only about every half second while starved: with the loops holding them, request continuations queued behind
+        // them (seen as Redis replies that had arrived timing out after 2 s in the pool's queue under a burst). One more
+        // ready thread per consumer keeps the loops off the request path's share.
+        ThreadPool.GetMinThreads(out var workers, out var completionPorts);
+        ThreadPool.SetMinThreads(workers + TopicsRead(role, kafka).Count, completionPorts);
     }
 
     /// <summary>The consumer groups of the services and the topics they read, whichever process asks.</summary>

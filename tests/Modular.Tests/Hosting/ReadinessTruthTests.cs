@@ -73,7 +73,7 @@ public sealed class ReadinessTruthTests(SplitApp app) : Infrastructure.Scenarios
         // A member that died keeps its partitions until its session (6 s in the tests) times out: the successor starts
         // in about 2 s and then waits in the group's rebalance. (Both with the same session timeout: the test broker
         // expires a member waiting to join by the newest member's session while it waits by the previous one's.)
-        await app.StopUserServiceAsync();
+        await app.StopUserServiceAsync(); // both replicas
         var (restarted, url) = app.LaunchUserService();
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         var waitedForPartitions = false;
@@ -99,6 +99,7 @@ public sealed class ReadinessTruthTests(SplitApp app) : Infrastructure.Scenarios
         waitedForPartitions.ShouldBeTrue();
         // The first request after ready is served by the restarted process, within the gateway's REQUEST_TIMEOUT.
         await Gateway.PostJsonAsync("/api/v1/auth/register", new { email = "after.crash@example.com", password = Api.Password }, 201);
+        await app.StartUserServiceAsync(); // the second replica, for the tests after this one
     }
 
     private static string? Status(JsonElement checks, string name) =>

@@ -3,15 +3,21 @@ using Alba;
 namespace Modular.Tests.Infrastructure;
 
 /// <summary>
-/// The split topology: user-service and notification-service as OS processes started from the built
-/// output, two gateway replicas (Alba hosts in this process), all routed through the Kafka test broker.
+/// The split topology scaled out as KEDA and the HPA would: two user-services and two notification-services as OS
+/// processes started from the built output, each pair one consumer group sharing the topics' partitions, and two gateway
+/// replicas (Alba hosts in this process), all routed through the Kafka test broker.
 /// </summary>
 public sealed class SplitApp : ModularApp
 {
-    private readonly List<IAlbaHost> _gateways = [];
+    /// <summary>How many processes run each service.</summary>
+    public const int ServiceReplicas = 2;
 
-    public HostProcess UserService { get; private set; } = null!;
-    public HostProcess NotificationService { get; private set; } = null!;
+    private readonly List<IAlbaHost> _gateways = [];
+    private readonly Dictionary<string, HostProcess[]> _services = [];
+    private readonly Dictionary<string, string[]> _urls = [];
+
+    public IReadOnlyList<HostProcess> UserServices => _services["users"];
+    public IReadOnlyList<HostProcess> NotificationServices => _services["notifications"];
 
     public override IReadOnlyList<IAlbaHost> Gateways => _gateways;
 
@@ -24,14 +30,18 @@ public sealed class SplitApp : ModularApp
 
     public override async Task InitializeAsync()
     {
-        UserService = await StartServiceAsync("users");
-        NotificationService = await StartServiceAsync("notifications");
+        foreach (var modules in new[] { "users", "notifications" })
+        {
+            _services[modules] = new HostProcess[ServiceReplicas];
+            _urls[modules] = new string[ServiceReplicas];
+        }
+
+        await StartStoppedReplicasAsync("users");
+        await StartStoppedReplicasAsync("notifications");
         for (var replica = 0; replica < 2; replica++)
             _gateways.Add(await StartGatewayAsync(Traced(TestEnvironment.Split("gateway", Mail.Port))));
         await WaitUntilRequestsFlowAsync();
     }
-
-    private readonly Dictionary<string, string> _urls = [];
 
     private Dictionary<string, string> Traced(Dictionary<string, string> settings)
     {
@@ -39,44 +49,64 @@ public sealed class SplitApp : ModularApp
         return settings;
     }
 
-    /// <summary>Starts (or restarts) the service of <paramref name="modules"/> and waits until it is ready.</summary>
-    private async Task<HostProcess> StartServiceAsync(string modules)
-    {
-        var (process, url) = await HostProcess.StartReadyAsync(Traced(TestEnvironment.Split(modules, Mail.Port)));
-        _urls[modules] = url;
-        return process;
-    }
+    /// <summary>
+    /// Starts every replica of the service of <paramref name="modules"/> that is not running, together (so they join
+    /// their consumer group in one rebalance), and waits until each is ready.
+    /// </summary>
+    private Task StartStoppedReplicasAsync(string modules) =>
+        Task.WhenAll(Enumerable.Range(0, ServiceReplicas)
+            .Where(replica => _services[modules][replica] is not { HasExited: false })
+            .Select(async replica =>
+            {
+                var (process, url) = await HostProcess.StartReadyAsync(Traced(TestEnvironment.Split(modules, Mail.Port)));
+                _services[modules][replica] = process;
+                _urls[modules][replica] = url;
+            }));
 
+    /// <summary>
+    /// A gateway's scrape, or the scrapes of every running replica of a service together: a counter sums over the
+    /// replicas, as Prometheus' <c>sum</c> would; a gauge that every process reports alike (the consumer lag) is
+    /// repeated per replica, so read the lag from a gateway.
+    /// </summary>
     public override async Task<Scrape> ScrapeAsync(Modular.BuildingBlocks.Hosting.Module module)
     {
         if (module == Modular.BuildingBlocks.Hosting.Module.Gateway) return await ScrapeAsync(Gateway);
+        var modules = module.ToString().ToLowerInvariant();
         using var http = new HttpClient();
-        return new Scrape(await http.GetStringAsync($"{_urls[module.ToString().ToLowerInvariant()]}/metrics"));
+        var texts = await Task.WhenAll(Enumerable.Range(0, ServiceReplicas)
+            .Where(replica => !_services[modules][replica].HasExited)
+            .Select(replica => http.GetStringAsync($"{_urls[modules][replica]}/metrics")));
+        return new Scrape(string.Join("\n", texts));
     }
 
-    /// <summary>Kills the process (SIGKILL): no graceful shutdown, as a crash would end it.</summary>
-    public Task StopNotificationServiceAsync() => NotificationService.KillAsync();
+    /// <summary>Kills every notification-service (SIGKILL): no graceful shutdown, as a crash would end them.</summary>
+    public Task StopNotificationServiceAsync() => Task.WhenAll(NotificationServices.Select(s => s.KillAsync()));
 
-    public async Task StartNotificationServiceAsync() => NotificationService = await StartServiceAsync("notifications");
+    public Task StartNotificationServiceAsync() => StartStoppedReplicasAsync("notifications");
 
-    public Task StopUserServiceAsync() => UserService.KillAsync();
+    /// <summary>Kills one notification-service (SIGKILL); the other takes its partitions once its session times out.</summary>
+    public Task KillNotificationServiceReplicaAsync(int replica) => NotificationServices[replica].KillAsync();
 
+    /// <summary>Kills every user-service (SIGKILL).</summary>
+    public Task StopUserServiceAsync() => Task.WhenAll(UserServices.Select(s => s.KillAsync()));
+
+    /// <summary>Starts the user-services that are not running and waits until requests reach them from every gateway.</summary>
     public async Task StartUserServiceAsync()
     {
-        UserService = await StartServiceAsync("users");
+        await StartStoppedReplicasAsync("users");
         await WaitUntilRequestsFlowAsync();
     }
 
     /// <summary>
-    /// Starts a user-service and returns at once, with its base URL: the caller watches it become ready. It replaces
-    /// <see cref="UserService"/> (stop that one first).
+    /// Starts the first user-service replica and returns at once, with its base URL: the caller watches it become ready
+    /// (stop the user-services first; <see cref="StartUserServiceAsync"/> brings back the other).
     /// </summary>
     public (HostProcess Process, string Url) LaunchUserService()
     {
         var settings = Traced(TestEnvironment.Split("users", Mail.Port));
         settings["PORT"] = TestEnvironment.FreeTcpPort().ToString();
-        UserService = HostProcess.Start(settings);
-        return (UserService, _urls["users"] = $"http://127.0.0.1:{settings["PORT"]}");
+        var process = _services["users"][0] = HostProcess.Start(settings);
+        return (process, _urls["users"][0] = $"http://127.0.0.1:{settings["PORT"]}");
     }
 
     /// <summary>
@@ -94,7 +124,7 @@ public sealed class SplitApp : ModularApp
             }), r => r.Context.Response.StatusCode == 401, TimeSpan.FromSeconds(90));
             if (result.Context.Response.StatusCode != 401)
                 throw new TimeoutException($"requests do not flow: {result.Context.Response.StatusCode} {result.ReadAsText()}\n" +
-                    $"user-service:\n{UserService.Output}{UserService.Errors}");
+                    $"user-services:\n{string.Join("\n", UserServices.Select(u => u.Output + u.Errors))}");
         }
     }
 
@@ -108,8 +138,7 @@ public sealed class SplitApp : ModularApp
     public override async Task DisposeAsync()
     {
         foreach (var gateway in _gateways) await gateway.DisposeAsync();
-        await UserService.DisposeAsync();
-        await NotificationService.DisposeAsync();
+        foreach (var service in _services.Values.SelectMany(replicas => replicas)) await service.DisposeAsync();
         Mail.Dispose();
         Traces.Dispose();
     }

@@ -23,10 +23,10 @@ public sealed class TopicBacklog : IDisposable
 
     private WatermarkOffsets Watermarks(TopicPartition partition) => _consumer.QueryWatermarkOffsets(partition, TimeSpan.FromSeconds(5));
 
-    /// <summary>The records between the low and the high watermarks: a broker that dropped old ones holds fewer.</summary>
     /// <summary>Every record ever written to the topic: the sum of its partitions' high watermarks.</summary>
     public long Written() => _partitions.Sum(p => Watermarks(p).High.Value);
 
+    /// <summary>The records between the low and the high watermarks: a broker that dropped old ones holds fewer.</summary>
     public long Held() => _partitions.Select(Watermarks).Sum(w => w.High.Value - w.Low.Value);
 
     public async Task<long> UncommittedAsync(string group)

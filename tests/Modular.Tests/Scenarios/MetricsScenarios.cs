@@ -85,7 +85,7 @@ public sealed class MetricsInSplitMode(SplitApp app) : MetricsScenarios(app)
     }
 
     [Fact]
-    public async Task with_the_notification_service_stopped_n_registrations_make_its_lag_n_and_its_restart_brings_it_back_to_zero()
+    public async Task with_the_notification_services_stopped_n_registrations_make_their_lag_n_and_their_restart_brings_it_back_to_zero()
     {
         await WaitForLagAsync(0, "the notification-service caught up before the test");
         await app.StopNotificationServiceAsync();
@@ -107,10 +107,10 @@ public sealed class MetricsInSplitMode(SplitApp app) : MetricsScenarios(app)
         await app.Mail.WaitUntilAsync(_ => emails.All(e => app.Mail.To(e).Count > 0), TimeSpan.FromSeconds(60));
     }
 
-    /// <summary>Scrapes user-service until the notification-service group's lag on users.events is <paramref name="expected"/>.</summary>
+    /// <summary>Scrapes a gateway until the notification-service group's lag on users.events is <paramref name="expected"/>.</summary>
     private async Task WaitForLagAsync(double expected, string because)
     {
-        var lag = await Eventually.ReadAsync(async () => (await app.ScrapeAsync(Module.Users))
+        var lag = await Eventually.ReadAsync(async () => (await app.ScrapeAsync(Module.Gateway))
                 .Sum("modular_kafka_consumer_lag", ("group", "notification-service"), ("topic", "users.events")),
             lag => lag == expected, TimeSpan.FromSeconds(90), ScrapeInterval);
         lag.ShouldBe(expected, because);

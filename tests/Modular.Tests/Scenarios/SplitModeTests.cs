@@ -81,7 +81,34 @@ public sealed class SplitModeTests(SplitApp app) : Infrastructure.Scenarios(app)
     }
 
     [Fact]
-    public async Task killing_the_notification_service_while_events_flow_loses_no_welcome_email_and_repeats_at_most_the_one_in_flight()
+    public async Task with_two_notification_services_one_users_emails_go_out_in_the_order_of_their_events()
+    {
+        // Eight users at once, each through four events as fast as the API allows: with two consumers in the group, a
+        // user's events stay in order because they share a partition (keyed by user id), which one consumer reads.
+        var emails = Enumerable.Range(0, 8).Select(i => $"ordered{i}@example.com").ToArray();
+        await Task.WhenAll(emails.Select(async (email, i) =>
+        {
+            var gateway = App.Gateways[i % 2];
+            var session = (await (await gateway.PostJsonAsync("/api/v1/auth/register", new { email, password = Api.Password }, 201))
+                .ReadAsJsonAsync<TokenPair>())!;
+            await gateway.SendAsync(HttpMethod.Post, "/api/v1/auth/change-password", session.AccessToken,
+                new { currentPassword = Api.Password, newPassword = "a brand new passphrase" }, 204);
+            await gateway.PostJsonAsync("/api/v1/auth/forgot-password", new { email }, 202);
+            await gateway.SendAsync(HttpMethod.Delete, "/api/v1/users/me", session.AccessToken,
+                new { currentPassword = "a brand new passphrase" }, 204);
+        }));
+
+        await App.Mail.WaitUntilAsync(_ => emails.All(e => App.Mail.To(e).Count == 4), TimeSpan.FromSeconds(60));
+        foreach (var email in emails)
+            App.Mail.To(email).Select(m => m.Subject).ShouldBe(
+            [
+                "Welcome to Modular", "Your Modular password was changed", "Reset your Modular password",
+                "Your Modular account was deleted",
+            ], email);
+    }
+
+    [Fact]
+    public async Task killing_one_of_two_notification_services_while_events_flow_loses_no_welcome_email_and_repeats_at_most_the_one_in_flight()
     {
         const int registrations = 30;
         var emails = Enumerable.Range(0, registrations).Select(i => $"burst{i}@example.com").ToArray();
@@ -89,13 +116,27 @@ public sealed class SplitModeTests(SplitApp app) : Infrastructure.Scenarios(app)
         var burst = Task.WhenAll(emails.Select((email, i) =>
             App.Gateways[i % 2].PostJsonAsync("/api/v1/auth/register", new { email, password = Api.Password }, 201)));
         await App.Mail.WaitUntilAsync(messages => messages.Count >= 3);
-        await app.StopNotificationServiceAsync(); // SIGKILL: no graceful shutdown
+        // One of the two replicas, SIGKILL: no graceful shutdown. The other takes its partitions after its session timeout.
+        await app.KillNotificationServiceReplicaAsync(0);
         await burst;
 
         await app.StartNotificationServiceAsync();
         await App.Mail.WaitUntilAsync(_ => emails.All(e => App.Mail.To(e).Count > 0), TimeSpan.FromSeconds(120));
-        // Every event handled: the service keeps no inbox, its consumer group's offsets say it (docs/adr/0019).
-        await TopicBacklog.WaitUntilConsumedAsync(TestEnvironment.KafkaBrokers, "notification-service", MessagingTopology.UserEvents);
+        // Every event handled: the service keeps no inbox, its consumer group's offsets say it (docs/adr/0019). A
+        // partition that went back, in a rebalance, to a process that had handled past the group's offset (a commit
+        // refused while the group rebalanced) is committed again only when its next event is handled (Wolverine's
+        // offset watermark, docs/wip/README.md): each new registration lands on a partition by its user id, so register
+        // until every partition has moved on.
+        using (var backlog = new TopicBacklog(TestEnvironment.KafkaBrokers, MessagingTopology.UserEvents))
+        {
+            var left = await Eventually.ReadAsync(async () =>
+            {
+                var uncommitted = await backlog.UncommittedAsync("notification-service");
+                if (uncommitted > 0) await App.RegisterAsync($"after.kill.{Guid.NewGuid():N}@example.com"); // waits for its e-mail
+                return uncommitted;
+            }, n => n == 0, TimeSpan.FromSeconds(90), TimeSpan.FromSeconds(1));
+            left.ShouldBe(0, $"the notification-service group has not committed {left} records of users.events");
+        }
 
         // Nothing lost; nothing sent twice but, at most, the one e-mail the SMTP server accepted in the
         // instant between its "250 OK" and the kill, before the delivery log committed (docs/adr/0006).
