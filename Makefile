@@ -2,6 +2,7 @@
 #   make run    PostgreSQL + Redis (installed if missing), then all three modules in one process on :3000
 #   make test   the fast unit tier, then the same services and the whole integration suite
 #   make split  the same build as separate services over Kafka (the test broker), gateways on :3000 and :3001
+#   make reliability  the fault suite with more bursts; writes docs/reliability.md
 #   make bench  the performance goals' figures as ratios to baselines of the same run (docs/performance.md)
 #   make image  the Docker image of this commit, tagged with its sha (`make image-tag` prints the tag)
 SHELL := /bin/bash
@@ -15,7 +16,7 @@ SERVICES := set -a && eval "$$(bash scripts/services.sh)" && set +a
 # The topics of src/BuildingBlocks/Messaging/MessagingTopology.cs, created before any consumer starts.
 TOPICS := users.requests users.events notifications.requests
 
-.PHONY: services run split test bench build publish image image-tag clean
+.PHONY: services run split test reliability bench build publish image image-tag clean
 
 services:
 	@bash scripts/services.sh
@@ -39,6 +40,14 @@ test:
 	@$(SERVICES) && bash scripts/kafka-test-broker.sh --stop && \
 	  export TEST_$$(bash scripts/kafka-test-broker.sh $(TOPICS)) && \
 	  dotnet test tests/Modular.Tests
+
+# The fault suite alone, with more bursts per fault than `make test` runs; writes docs/reliability.md.
+reliability:
+	@$(SERVICES) && bash scripts/kafka-test-broker.sh --stop && \
+	  export TEST_$$(bash scripts/kafka-test-broker.sh $(TOPICS)) && \
+	  RELIABILITY_BURSTS=$${RELIABILITY_BURSTS:-3} RELIABILITY_CLIENTS=$${RELIABILITY_CLIENTS:-8} \
+	  RELIABILITY_REPORT=$(CURDIR)/docs/reliability.md \
+	  dotnet test tests/Modular.Tests --filter "FullyQualifiedName~Modular.Tests.Reliability" --logger "console;verbosity=normal"
 
 # Ratios to a bare Kestrel endpoint and the raw hash rate, one process and split, in cgroups with the seed's limits;
 # its own databases, Redis db and test broker (.data/bench), so it runs beside `make test`.

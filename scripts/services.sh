@@ -5,7 +5,7 @@ set -euo pipefail
 
 PG_USER=modular
 PG_PASSWORD=modular
-PG_DATABASES=(modular modular_test modular_split_test modular_mail_test modular_crash_test modular_misc_test modular_deploy_test)
+PG_DATABASES=(modular modular_test modular_split_test modular_mail_test modular_crash_test modular_misc_test modular_deploy_test modular_fault_test)
 REDIS_PORT=${REDIS_PORT:-6379}
 DATA_DIR=${DATA_DIR:-$(pwd)/.data}
 

@@ -8,6 +8,9 @@ namespace Modular.KafkaTestBroker;
 // client handle that spawned it, so this process only holds that handle until it is told to stop.
 internal static class Program
 {
+    // Linux's numbers; PosixSignalRegistration takes a raw signal number cast to PosixSignal.
+    private const PosixSignal SigUsr1 = (PosixSignal)10, SigUsr2 = (PosixSignal)12;
+
     private const string Usage =
         "usage: Modular.KafkaTestBroker [--brokers N] [--partitions N] [--topics a,b,c] [--bootstrap-file PATH]";
 
@@ -46,13 +49,28 @@ internal static class Program
         }
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        // An outage on demand, for fault tests: SIGUSR1 sets every broker down (connections closed, new ones refused),
+        // SIGUSR2 up again. The cluster keeps its topics, offsets and groups meanwhile.
+        var cluster = IntPtr.Zero;
+        void SetBrokers(bool up)
+        {
+            if (cluster == IntPtr.Zero) return;
+            for (var broker = 1; broker <= brokers; broker++)
+            {
+                var err = up ? Native.MockBrokerSetUp(cluster, broker) : Native.MockBrokerSetDown(cluster, broker);
+                Console.Error.WriteLine($"kafka-test-broker: broker {broker} {(up ? "up" : "down")}" +
+                    (err == 0 ? "" : $": {Marshal.PtrToStringUTF8(Native.Err2Str(err))}"));
+            }
+        }
+        using var sigusr1 = PosixSignalRegistration.Create(SigUsr1, context => { context.Cancel = true; SetBrokers(up: false); });
+        using var sigusr2 = PosixSignalRegistration.Create(SigUsr2, context => { context.Cancel = true; SetBrokers(up: true); });
 
         var handle = IntPtr.Zero;
         var wroteFile = false;
         try
         {
             handle = StartCluster(brokers);
-            var cluster = Native.HandleMockCluster(handle);
+            cluster = Native.HandleMockCluster(handle);
             if (cluster == IntPtr.Zero)
             {
                 throw new InvalidOperationException("librdkafka started no mock cluster");
@@ -167,6 +185,12 @@ internal static partial class Native
 
     [LibraryImport(Library, EntryPoint = "rd_kafka_mock_cluster_bootstraps")]
     internal static partial IntPtr MockClusterBootstraps(IntPtr mcluster);
+
+    [LibraryImport(Library, EntryPoint = "rd_kafka_mock_broker_set_down")]
+    internal static partial int MockBrokerSetDown(IntPtr mcluster, int brokerId);
+
+    [LibraryImport(Library, EntryPoint = "rd_kafka_mock_broker_set_up")]
+    internal static partial int MockBrokerSetUp(IntPtr mcluster, int brokerId);
 
     [LibraryImport(Library, EntryPoint = "rd_kafka_mock_topic_create", StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int MockTopicCreate(IntPtr mcluster, string topic, int partitionCnt, int replicationFactor);

@@ -29,22 +29,22 @@ public sealed class HostProcess : IAsyncDisposable
     public string LogFile { get; private init; } = "";
 
     public static HostProcess Start(IReadOnlyDictionary<string, string> environment, params string[] arguments) =>
-        Start(environment, memoryCgroup: null, arguments);
+        Start(environment, cgroup: null, arguments);
 
     /// <summary>
-    /// Starts the host inside the cgroup v1 memory cgroup <paramref name="memoryCgroup"/> (a directory under
-    /// /sys/fs/cgroup/memory): a shell enters it, then execs dotnet, so the whole life of the process is limited
-    /// (as scripts/bench.sh does).
+    /// Starts the host inside <paramref name="cgroup"/>: a shell enters each of its cgroups, then execs dotnet, so the
+    /// whole life of the process is limited (as scripts/bench.sh does).
     /// </summary>
-    public static HostProcess StartInMemoryCgroup(IReadOnlyDictionary<string, string> environment, string memoryCgroup) =>
-        Start(environment, memoryCgroup, []);
+    public static HostProcess StartInCgroup(IReadOnlyDictionary<string, string> environment, ResourceCgroup cgroup) =>
+        Start(environment, cgroup, []);
 
-    private static HostProcess Start(IReadOnlyDictionary<string, string> environment, string? memoryCgroup, string[] arguments)
+    private static HostProcess Start(IReadOnlyDictionary<string, string> environment, ResourceCgroup? cgroup, string[] arguments)
     {
         var dll = Path.Combine(PublishedHost.Directory, "Modular.Host.dll");
-        var info = memoryCgroup is null
+        var info = cgroup is null
             ? new ProcessStartInfo("dotnet", [dll, .. arguments])
-            : new ProcessStartInfo("bash", ["-c", "echo $$ >\"$0/cgroup.procs\" && exec dotnet \"$@\"", memoryCgroup, dll, .. arguments]);
+            : new ProcessStartInfo("bash", ["-c", "for g in $0; do echo $$ >\"$g/cgroup.procs\"; done && exec dotnet \"$@\"",
+                string.Join(' ', cgroup.Paths), dll, .. arguments]);
         info.RedirectStandardOutput = true;
         info.RedirectStandardError = true;
         info.WorkingDirectory = PublishedHost.Directory;

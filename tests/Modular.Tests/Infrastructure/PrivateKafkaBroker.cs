@@ -13,10 +13,29 @@ public sealed class PrivateKafkaBroker : IDisposable
     private readonly Process _process;
     private readonly string _directory;
 
-    public string Brokers { get; }
+    private readonly System.Threading.Channels.Channel<string> _lines = System.Threading.Channels.Channel.CreateUnbounded<string>();
 
-    private PrivateKafkaBroker(Process process, string directory, string brokers) =>
-        (_process, _directory, Brokers) = (process, directory, brokers);
+    public string Brokers { get; private set; } = "";
+
+    private PrivateKafkaBroker(Process process, string directory) => (_process, _directory) = (process, directory);
+
+    /// <summary>
+    /// Sets the broker down (its connections closed, new ones refused; topics, offsets and groups kept) or up again,
+    /// through the launcher's SIGUSR1 / SIGUSR2 (librdkafka's rd_kafka_mock_broker_set_down / _set_up), and waits until
+    /// the launcher says it is done.
+    /// </summary>
+    public async Task SetUpAsync(bool up)
+    {
+        if (kill(_process.Id, up ? SigUsr2 : SigUsr1) != 0) throw new InvalidOperationException($"kill {_process.Id} failed");
+        var said = $"broker 1 {(up ? "up" : "down")}";
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (!(await _lines.Reader.ReadAsync(timeout.Token)).Contains(said)) { }
+    }
+
+    private const int SigUsr1 = 10, SigUsr2 = 12;
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int signal);
 
     /// <summary>Starts a broker whose only topics are <paramref name="topics"/> (with <paramref name="partitions"/> partitions each).</summary>
     public static async Task<PrivateKafkaBroker> StartAsync(IReadOnlyCollection<string> topics, int partitions = 4)
@@ -29,8 +48,12 @@ public sealed class PrivateKafkaBroker : IDisposable
         string[] arguments = [dll, "--bootstrap-file", bootstrapFile, "--partitions", partitions.ToString()];
         if (topics.Count > 0) arguments = [.. arguments, "--topics", string.Join(",", topics)];
         var process = Process.Start(new ProcessStartInfo("dotnet", arguments) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var broker = new PrivateKafkaBroker(process, directory);
         process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is { } line) broker._lines.Writer.TryWrite(line);
+        };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
@@ -43,7 +66,8 @@ public sealed class PrivateKafkaBroker : IDisposable
             if (DateTime.UtcNow > deadline) throw new TimeoutException("the test broker wrote no bootstrap file within 30 s");
             watcher.WaitForChanged(WatcherChangeTypes.All, 500);
         }
-        return new PrivateKafkaBroker(process, directory, (await File.ReadAllTextAsync(bootstrapFile)).Trim());
+        broker.Brokers = (await File.ReadAllTextAsync(bootstrapFile)).Trim();
+        return broker;
     }
 
     /// <summary>The topics that exist, from a request for every topic's metadata (which creates none).</summary>

@@ -58,10 +58,10 @@ public static class TestEnvironment
         ["AUTH_THROTTLE_LIMIT"] = "100000",
     };
 
-    /// <summary>The variables of one split-mode service of the test run; <paramref name="modules"/> picks the role.</summary>
     /// <summary>How long the test broker keeps a killed consumer in its group (KAFKA_SESSION_TIMEOUT of the split processes).</summary>
     public static readonly TimeSpan KafkaSessionTimeout = TimeSpan.FromSeconds(6);
 
+    /// <summary>The variables of one split-mode service of the test run; <paramref name="modules"/> picks the role.</summary>
     public static Dictionary<string, string> Split(string modules, int smtpPort) => new(SingleProcess(smtpPort))
     {
         ["MODULES"] = modules,

@@ -28,7 +28,7 @@ public sealed class BacklogMemoryTests(ITestOutputHelper output)
         await PublishBacklogAsync(broker.Brokers);
         output.WriteLine($"{Events} events on the broker after {clock.Elapsed.TotalSeconds:F1} s");
 
-        using var cgroup = MemoryCgroup.Create(LimitBytes);
+        using var cgroup = ResourceCgroup.Create("backlog", LimitBytes);
         var settings = TestEnvironment.Split("notifications", smtpPort: TestEnvironment.FreeTcpPort());
         settings["KAFKA_BROKERS"] = broker.Brokers;
         settings["DATABASE_URL"] = DatabaseUrl;
@@ -37,7 +37,7 @@ public sealed class BacklogMemoryTests(ITestOutputHelper output)
         settings["Logging__LogLevel__Wolverine"] = "Error";
         _ = PublishedHost.Directory; // built once for the suite: not part of what this test measures
         clock.Restart();
-        await using var service = HostProcess.StartInMemoryCgroup(settings, cgroup.Path);
+        await using var service = HostProcess.StartInCgroup(settings, cgroup);
 
         // Every event read from users.events and handled: the service's consumer group has committed them all.
         using var backlog = new TopicBacklog(broker.Brokers, MessagingTopology.UserEvents);
@@ -75,59 +75,5 @@ public sealed class BacklogMemoryTests(ITestOutputHelper output)
         // shrink the backlog).
         using var backlog = new TopicBacklog(brokers, MessagingTopology.UserEvents);
         backlog.Held().ShouldBe(Events);
-    }
-
-    /// <summary>A cgroup v1 memory cgroup under this process's own, with a hard limit and no swap beyond it.</summary>
-    private sealed class MemoryCgroup : IDisposable
-    {
-        public string Path { get; }
-
-        private MemoryCgroup(string path) => Path = path;
-
-        public static MemoryCgroup Create(long limitBytes)
-        {
-            // CI runs as root with cgroup v1, as scripts/bench.sh needs too: without it this test proves nothing, so it fails.
-            var own = File.ReadAllLines("/proc/self/cgroup").Select(l => l.Split(':', 3))
-                .SingleOrDefault(p => p[1].Split(',').Contains("memory"))?[2]
-                ?? throw new InvalidOperationException("no cgroup v1 memory hierarchy (/proc/self/cgroup): this test needs one, as root");
-            var path = $"/sys/fs/cgroup/memory{own.TrimEnd('/')}/modular-test-backlog-{Environment.ProcessId}";
-            try
-            {
-                if (Directory.Exists(path)) Directory.Delete(path);
-                Directory.CreateDirectory(path);
-                File.WriteAllText(System.IO.Path.Combine(path, "memory.limit_in_bytes"), limitBytes.ToString());
-                var swap = System.IO.Path.Combine(path, "memory.memsw.limit_in_bytes");
-                if (File.Exists(swap)) File.WriteAllText(swap, limitBytes.ToString());
-            }
-            catch (Exception e) when (e is UnauthorizedAccessException or IOException)
-            {
-                throw new InvalidOperationException($"cannot create the memory cgroup {path} (this test needs root and cgroup v1): {e.Message}", e);
-            }
-            return new MemoryCgroup(path);
-        }
-
-        /// <summary>How often the kernel's OOM killer ended a process of this cgroup (memory.oom_control).</summary>
-        public int OomKills => File.ReadAllLines(System.IO.Path.Combine(Path, "memory.oom_control"))
-            .Select(l => l.Split(' ')).Where(p => p[0] == "oom_kill").Select(p => int.Parse(p[1])).SingleOrDefault();
-
-        public long FailCount => long.Parse(File.ReadAllText(System.IO.Path.Combine(Path, "memory.failcnt")).Trim());
-
-        public long PeakBytes => long.Parse(File.ReadAllText(System.IO.Path.Combine(Path, "memory.max_usage_in_bytes")).Trim());
-
-        public void Dispose()
-        {
-            // Empty once the service has exited (the test's HostProcess is disposed first).
-            for (var attempt = 0; attempt < 50 && Directory.Exists(Path); attempt++)
-            {
-                try
-                {
-                    Directory.Delete(Path);
-                }
-                catch (IOException)
-                {
-                    Thread.Sleep(100);
-                }
-            }
-        }
     }
 }
