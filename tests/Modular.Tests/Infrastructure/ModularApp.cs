@@ -51,9 +51,15 @@ public abstract class ModularApp : IAsyncLifetime
             await truncate.ExecuteNonQueryAsync();
         }
 
-        await using (var redis = await ConnectionMultiplexer.ConnectAsync(RedisTestConfiguration()))
-            await redis.GetDatabase().ScriptEvaluateAsync("redis.call('FLUSHDB')");
+        await EmptyRedisAsync();
         Mail.Clear();
+    }
+
+    /// <summary>Empties the tests' Redis database, as a Redis that restarted without its data.</summary>
+    public async Task EmptyRedisAsync()
+    {
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(RedisTestConfiguration());
+        await redis.GetDatabase().ScriptEvaluateAsync("redis.call('FLUSHDB')");
     }
 
     /// <summary>

@@ -18,6 +18,13 @@ public sealed class LoadDriver : IAsyncDisposable
 {
     public const int Cut = 0;
 
+    /// <summary>
+    /// A refresh sent again after one that got no answer (5xx or cut). That one may have rotated the token after all (Redis
+    /// runs a command it received before a stall once it wakes, when the gateway has already answered 503): then this one
+    /// presents a rotated token, which ends the session (reuse detection, ADR 5; ADR 22 on Redis faults), and 401 is the right answer.
+    /// </summary>
+    public const string RefreshAfterUnanswered = "refresh after an unanswered one";
+
     private readonly FaultTopology _topology;
     private readonly string _prefix;
     private readonly HttpClient _http = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromSeconds(2) })
@@ -68,11 +75,13 @@ public sealed class LoadDriver : IAsyncDisposable
             var (signedIn, session) = await SendAsync("login", HttpMethod.Post, "/api/v1/auth/login", null,
                 new { email, password = Api.Password }, null);
             if (signedIn == 200) tokens = Tokens(session);
+            var unanswered = false;
             for (var round = 0; round < 3 && !stop.IsCancellationRequested; round++)
             {
                 var (me, _) = await SendAsync("me", HttpMethod.Get, "/api/v1/auth/me", tokens.Access, null, null);
-                var (refreshed, pair) = await SendAsync("refresh", HttpMethod.Post, "/api/v1/auth/refresh", null,
-                    new { refreshToken = tokens.Refresh }, null);
+                var (refreshed, pair) = await SendAsync(unanswered ? RefreshAfterUnanswered : "refresh", HttpMethod.Post,
+                    "/api/v1/auth/refresh", null, new { refreshToken = tokens.Refresh }, null);
+                unanswered = refreshed >= 500 || refreshed == Cut;
                 if (refreshed == 200) tokens = Tokens(pair);
                 else if (me == 401 || refreshed == 401)
                 {

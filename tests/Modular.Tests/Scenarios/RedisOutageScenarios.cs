@@ -34,6 +34,28 @@ public abstract class RedisOutageScenarios(ModularApp app) : Infrastructure.Scen
         await gateway.GetAsync("/api/v1/auth/me", 200, session.AccessToken);
     }
 
+    [Fact]
+    public async Task redis_back_empty_refuses_every_token_issued_before_even_one_revoked_before_and_signing_in_again_works()
+    {
+        await App.RegisterAsync("rhea@example.com");
+        var revoked = await Gateway.LoginAsync("rhea@example.com");
+        var kept = await Gateway.LoginAsync("rhea@example.com");
+        await Gateway.SendAsync(HttpMethod.Post, "/api/v1/auth/change-password", kept.AccessToken,
+            new { currentPassword = Api.Password, newPassword = "the second passphrase" }, 204);
+        await Gateway.GetAsync("/api/v1/auth/me", 401, revoked.AccessToken);
+
+        // Redis restarted without its data: the revocation marks are gone with the sessions. Fail closed.
+        await App.EmptyRedisAsync();
+        await Gateway.GetAsync("/api/v1/auth/me", 401, revoked.AccessToken);
+        await Gateway.GetAsync("/api/v1/auth/me", 401, kept.AccessToken);
+        await Gateway.RefreshAsync(kept.RefreshToken, 401);
+
+        var again = await Gateway.LoginAsync("rhea@example.com", "the second passphrase");
+        await Gateway.GetAsync("/api/v1/auth/me", 200, again.AccessToken);
+        await Gateway.GetAsync("/api/v1/auth/me", 401, revoked.AccessToken);
+        (await Gateway.RefreshAsync(again.RefreshToken, 200)).ShouldNotBeNull();
+    }
+
     /// <summary>The readiness check itself is what tells that Redis is back.</summary>
     private static async Task WaitUntilReadyAsync(IAlbaHost gateway)
     {

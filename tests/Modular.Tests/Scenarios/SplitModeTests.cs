@@ -94,6 +94,9 @@ public sealed class SplitModeTests(SplitApp app) : Infrastructure.Scenarios(app)
             await gateway.SendAsync(HttpMethod.Post, "/api/v1/auth/change-password", session.AccessToken,
                 new { currentPassword = Api.Password, newPassword = "a brand new passphrase" }, 204);
             await gateway.PostJsonAsync("/api/v1/auth/forgot-password", new { email }, 202);
+            // forgot-password is never awaited (its 202 says nothing about the account): wait for its e-mail, or the delete
+            // could reach Users first and leave no account to reset.
+            await App.Mail.WaitUntilAsync(_ => App.Mail.To(email).Any(m => m.Subject == "Reset your Modular password"));
             await gateway.SendAsync(HttpMethod.Delete, "/api/v1/users/me", session.AccessToken,
                 new { currentPassword = "a brand new passphrase" }, 204);
         }));

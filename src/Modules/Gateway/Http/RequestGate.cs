@@ -12,7 +12,8 @@ namespace Modular.Gateway.Http;
 /// windows (<see cref="RateLimits"/>), whether its access token was revoked (<see cref="TokenStore"/>), and for
 /// endpoints that answer with the caller's own account, that account from the read model (<see cref="UserProfiles"/>).
 /// Runs after the JWT was validated (in-process) and before authorization. A revoked token leaves the request
-/// anonymous, so protected routes answer 401; Redis unreachable: 503, never an unchecked pass.
+/// anonymous, so protected routes answer 401; Redis unreachable: 503, never an unchecked pass; Redis back empty: every
+/// token refused (no revocation mark for its user), never a pass for a token revoked before the loss.
 /// </summary>
 internal sealed class RequestGate(IConnectionMultiplexer redis, ThrottleSettings throttle) : IMiddleware
 {
@@ -24,7 +25,9 @@ internal sealed class RequestGate(IConnectionMultiplexer redis, ThrottleSettings
         if KEYS[2] ~= '-' and over(KEYS[2], ARGV[3], ARGV[2]) then return {-1, redis.call('TTL', KEYS[2])} end
         if ARGV[4] ~= '1' then return {1} end
         if redis.call('EXISTS', KEYS[3], KEYS[4]) > 0 then return {0} end
-        local gen = tonumber(redis.call('GET', KEYS[5]) or '0')
+        local mark = redis.call('GET', KEYS[5])
+        if not mark then return {0} end -- no mark: Redis lost its data since the token was issued (TokenStore), refuse
+        local gen = tonumber(mark)
         if tonumber(ARGV[5]) < gen and redis.call('GET', KEYS[6]) ~= ARGV[6] then return {0} end
         if ARGV[7] == '1' then return {1, redis.call('HGET', KEYS[7], 'json')} end
         return {1}

@@ -13,7 +13,8 @@ namespace Modular.Gateway.Tokens;
 /// gateway:session:{fam}   a session's live refresh token id               TTL refresh lifetime
 /// gateway:revoked:{fam}   a revoked session (logout, reuse detected)      TTL refresh lifetime
 /// gateway:denied:{jti}    a logged-out access token                       TTL its remaining lifetime
-/// gateway:gen:{user}      the user's revocation mark: tokens issued under an older generation are revoked   no TTL: it never goes back
+/// gateway:gen:{user}      the user's revocation mark: tokens issued under an older generation are revoked   no TTL: it never goes back;
+///                         written at the first login, so a missing mark means a Redis that lost its data: every token is refused
 /// gateway:keep:{user}     the one session exempt from the last mark (the one that changed the password)
 /// gateway:info:{fam}      a session's description for its owner (created, used, expires, ua, ip, gen)   TTL refresh lifetime
 /// gateway:sessions:{user} the families of the user's sessions, live or not (listing drops the dead)   TTL session maximum
@@ -21,7 +22,9 @@ namespace Modular.Gateway.Tokens;
 /// gateway:rate:{window}   a rate-limit window's count (see <see cref="Http.RateLimits"/>)
 /// </code>
 /// A generation counter rather than a timestamp: replicas' clocks and the one-second resolution of
-/// <c>iat</c> cannot make a token issued just after a revocation count as issued before it.
+/// <c>iat</c> cannot make a token issued just after a revocation count as issued before it. Only its start is a time
+/// (Redis's clock, in ms), so that a mark written again after Redis lost its data is above every generation handed out
+/// before: Redis back empty fails closed, every earlier token refused, and users sign in again (docs/adr/0022).
 /// </summary>
 internal sealed class TokenStore(IConnectionMultiplexer redis, SecurityEvents security)
 {
@@ -30,10 +33,23 @@ internal sealed class TokenStore(IConnectionMultiplexer redis, SecurityEvents se
     public const long Revoked = -1;
     public const long Reused = -2;
 
-    private const string OpenSessionScript = """
+    // The user's mark, written when missing: its start is Redis's time in ms, above any generation of before a data loss.
+    private const string MarkFunction = """
+        local function mark_of(key)
+          local gen = redis.call('GET', key)
+          if gen then return tonumber(gen) end
+          local now = redis.call('TIME')
+          gen = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+          redis.call('SET', key, string.format('%d', gen))
+          return gen
+        end
+
+        """;
+
+    private const string OpenSessionScript = MarkFunction + """
         redis.call('SET', KEYS[2], ARGV[1], 'EX', ARGV[3])
         redis.call('SET', KEYS[3], ARGV[2], 'EX', ARGV[3])
-        local gen = tonumber(redis.call('GET', KEYS[1]) or '0')
+        local gen = mark_of(KEYS[1])
         redis.call('HSET', KEYS[4], 'created', ARGV[4], 'used', ARGV[4], 'expires', ARGV[5], 'ua', ARGV[6], 'ip', ARGV[7], 'gen', gen)
         redis.call('EXPIRE', KEYS[4], ARGV[3])
         redis.call('SADD', KEYS[5], ARGV[1])
@@ -43,7 +59,9 @@ internal sealed class TokenStore(IConnectionMultiplexer redis, SecurityEvents se
 
     private const string RotateScript = """
         if redis.call('EXISTS', KEYS[2]) == 1 then return -1 end
-        local gen = tonumber(redis.call('GET', KEYS[3]) or '0')
+        local mark = redis.call('GET', KEYS[3])
+        if not mark then return -1 end -- no mark: Redis lost its data (see MarkFunction), refuse
+        local gen = tonumber(mark)
         if tonumber(ARGV[1]) < gen and redis.call('GET', KEYS[4]) ~= ARGV[2] then return -1 end
         if redis.call('DEL', KEYS[1]) == 0 then
           -- Signed by us and unexpired, yet no longer live: a rotated token presented again. Revoke its family.
@@ -93,9 +111,10 @@ internal sealed class TokenStore(IConnectionMultiplexer redis, SecurityEvents se
         return out
         """;
 
-    // The mark never expires: a mark that expired would start again at 1 on the next revocation, and a session
-    // opened after the first revocation would survive the second. One small key per user ever revoked.
-    private const string RevokeUserScript = """
+    // The mark never expires: a mark that expired would start again on the next revocation, and a session
+    // opened after the first revocation could survive the second. One small key per user who ever signed in.
+    private const string RevokeUserScript = MarkFunction + """
+        mark_of(KEYS[1])
         redis.call('INCR', KEYS[1])
         redis.call('PERSIST', KEYS[1])
         if ARGV[1] == '' then redis.call('DEL', KEYS[2]) else redis.call('SET', KEYS[2], ARGV[1], 'EX', ARGV[2]) end
