@@ -49,6 +49,7 @@ public static class GatewayModule
         services.AddSingleton<TokenIssuer>();
         services.AddSingleton<RequestGate>();
         services.AddSingleton<IdempotentRequests>();
+        services.AddSingleton(sp => new UsersBacklog(sp.GetRequiredService<HostRole>().RequestTimeout, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new UserProfiles(sp.GetRequiredService<IConnectionMultiplexer>(),
             sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>(),
             sp.GetRequiredService<TokenStore>(), gateway.Jwt));
@@ -97,16 +98,16 @@ public static class GatewayModule
         // Every route: 429 over a rate limit, 503 while a dependency (Redis, Users) is away, 504 when Users does not answer in time.
         var auth = app.MapGroup("/api/v1/auth").WithTags("Auth").AcceptIdempotencyKeys().ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable).ProducesProblem(StatusCodes.Status504GatewayTimeout);
-        auth.MapPost("/register", RegisterEndpoint.Handle).CostsAPasswordHash().LimitedLikeAuth()
+        auth.MapPost("/register", RegisterEndpoint.Handle).WaitsForUsers().CostsAPasswordHash().LimitedLikeAuth()
             .Documented("register", "Create an account", "Creates the account and signs it in: the answer is its first token pair. " +
                 "A welcome e-mail with a link to verify the address follows. 409 if the e-mail is registered.")
             .Produces<TokenPair>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict);
-        auth.MapPost("/login", LoginEndpoint.Handle).CostsAPasswordHash().LimitedLikeAuth()
+        auth.MapPost("/login", LoginEndpoint.Handle).WaitsForUsers().CostsAPasswordHash().LimitedLikeAuth()
             .Documented("login", "Sign in with e-mail and password", "Opens a session and answers its token pair. A wrong password, " +
                 "an unknown address and a locked account all answer the same 401; 403 for an unverified address when REQUIRE_VERIFIED_EMAIL is on.")
             .Produces<TokenPair>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden);
-        auth.MapPost("/refresh", RefreshEndpoint.Handle)
+        auth.MapPost("/refresh", RefreshEndpoint.Handle).WaitsForUsers()
             .Documented("refresh", "Renew the token pair", "Rotates the refresh token: the answer is a new pair and the old refresh " +
                 "token stops working. Presenting a rotated token again ends its whole session (401).")
             .Produces<TokenPair>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status401Unauthorized);
@@ -125,17 +126,17 @@ public static class GatewayModule
         auth.MapDelete("/sessions", EndOtherSessionsEndpoint.Handle).RequireAuthorization()
             .Documented("endOtherSessions", "End all your other sessions", "Ends every session of yours but the current one.")
             .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status401Unauthorized);
-        auth.MapPost("/change-password", ChangePasswordEndpoint.Handle).CostsAPasswordHash().LimitedLikeAuth().RequireAuthorization()
+        auth.MapPost("/change-password", ChangePasswordEndpoint.Handle).WaitsForUsers().CostsAPasswordHash().LimitedLikeAuth().RequireAuthorization()
             .Documented("changePassword", "Change your password", "Needs the current password; every other session ends.")
             .Produces(StatusCodes.Status204NoContent).ProducesValidationProblem().ProducesProblem(StatusCodes.Status401Unauthorized);
         auth.MapPost("/forgot-password", ForgotPasswordEndpoint.Handle).LimitedLikeAuth()
             .Documented("forgotPassword", "Ask for a password-reset e-mail", "Always 202, whether or not the account exists; " +
                 "at most one e-mail per account per 5 minutes.")
             .Produces(StatusCodes.Status202Accepted).ProducesValidationProblem();
-        auth.MapPost("/reset-password", ResetPasswordEndpoint.Handle).CostsAPasswordHash()
+        auth.MapPost("/reset-password", ResetPasswordEndpoint.Handle).WaitsForUsers().CostsAPasswordHash()
             .Documented("resetPassword", "Set a new password with the token of a reset e-mail", "The token works once; every session of the account ends, and a lockout is lifted.")
             .Produces(StatusCodes.Status204NoContent).ProducesValidationProblem();
-        auth.MapPost("/verify-email", VerifyEmailEndpoint.Handle)
+        auth.MapPost("/verify-email", VerifyEmailEndpoint.Handle).WaitsForUsers()
             .Documented("verifyEmail", "Verify your e-mail address with the token of the welcome e-mail", "400 for a used, expired or unknown token.")
             .Produces(StatusCodes.Status204NoContent).ProducesValidationProblem();
         auth.MapPost("/resend-verification", ResendVerificationEndpoint.Handle).RequireAuthorization()
@@ -145,23 +146,23 @@ public static class GatewayModule
         var users = app.MapGroup("/api/v1/users").WithTags("Users").RequireAuthorization().AcceptIdempotencyKeys()
             .ProducesProblem(StatusCodes.Status429TooManyRequests).ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .ProducesProblem(StatusCodes.Status504GatewayTimeout);
-        users.MapPatch("/me", UpdateMeEndpoint.Handle)
+        users.MapPatch("/me", UpdateMeEndpoint.Handle).WaitsForUsers()
             .Documented("updateMe", "Change your name", "The new name shows on every replica within a second.")
             .Produces<UserDetails>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status401Unauthorized);
-        users.MapDelete("/me", DeleteMeEndpoint.Handle).CostsAPasswordHash().LimitedLikeAuth()
+        users.MapDelete("/me", DeleteMeEndpoint.Handle).WaitsForUsers().CostsAPasswordHash().LimitedLikeAuth()
             .Documented("deleteMe", "Delete your account", "Needs the current password. Every session ends; the security trail keeps its entries without the account's data.")
             .Produces(StatusCodes.Status204NoContent).ProducesValidationProblem().ProducesProblem(StatusCodes.Status401Unauthorized);
-        users.MapGet("/me/export", ExportMeEndpoint.Handle)
+        users.MapGet("/me/export", ExportMeEndpoint.Handle).WaitsForUsers()
             .Documented("exportMe", "Your data in one document", "The account, its sessions, its security trail and the e-mails sent to it.")
             .Produces<AccountExport>().ProducesProblem(StatusCodes.Status401Unauthorized);
-        users.MapGet("/me/security-events", ListSecurityEventsEndpoint.Mine)
+        users.MapGet("/me/security-events", ListSecurityEventsEndpoint.Mine).WaitsForUsers()
             .Documented("listMySecurityEvents", "Your security trail", "Logins, lockouts, password changes and ended sessions, newest first, paged.")
             .Produces<SecurityEventPage>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status401Unauthorized);
-        users.MapGet("/{id}/security-events", ListSecurityEventsEndpoint.OfUser).RequireAuthorization(AdminPolicy)
+        users.MapGet("/{id}/security-events", ListSecurityEventsEndpoint.OfUser).WaitsForUsers().RequireAuthorization(AdminPolicy)
             .Documented("listSecurityEvents", "A user's security trail (admin)", "As listMySecurityEvents, for any user.")
             .Produces<SecurityEventPage>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound);
-        users.MapGet("/", ListUsersEndpoint.Handle).RequireAuthorization(AdminPolicy)
+        users.MapGet("/", ListUsersEndpoint.Handle).WaitsForUsers().RequireAuthorization(AdminPolicy)
             .Documented("listUsers", "Every user (admin)", "Paged with `page` (from 1) and `pageSize` (20 by default).")
             .Produces<UserPage>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden);
         users.MapGet("/{id}", GetUserEndpoint.Handle).WithMetadata(UserProfiles.ReadsOwnProfile.Instance)

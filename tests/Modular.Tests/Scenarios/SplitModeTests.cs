@@ -81,6 +81,49 @@ public sealed class SplitModeTests(SplitApp app) : Infrastructure.Scenarios(app)
     }
 
     [Fact]
+    public async Task when_users_falls_behind_later_requests_answer_503_with_retry_after_at_once_and_none_is_executed_afterwards()
+    {
+        var user = await App.RegisterAsync("patient@example.com", "Patient");
+        var gateway = App.Gateways[0];
+        await app.StopUserServiceAsync();
+        List<(int Status, string? RetryAfter, string Body, TimeSpan Took)> answers;
+        try
+        {
+            // A name change every 500 ms for 8 s: the first ones wait for Users (REQUEST_TIMEOUT 5 s, then 504); once the
+            // oldest has waited three quarters of that with no answer, the next ones are refused at once.
+            answers = [.. await Task.WhenAll(Enumerable.Range(0, 16).Select(async i =>
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(500 * i)); // the pace of the clients, not a wait for the system
+                var started = DateTime.UtcNow;
+                var result = await gateway.Scenario(s =>
+                {
+                    s.Patch.Json(new { name = $"Renamed {i}" }).ToUrl("/api/v1/users/me");
+                    s.WithRequestHeader("Authorization", $"Bearer {user.AccessToken}");
+                    s.IgnoreStatusCode();
+                });
+                return (result.Context.Response.StatusCode, (string?)result.Context.Response.Headers.RetryAfter.ToString(),
+                    result.ReadAsText(), DateTime.UtcNow - started);
+            }))];
+        }
+        finally
+        {
+            await app.StartUserServiceAsync();
+        }
+
+        answers.Select(a => a.Status).Distinct().Order().ToArray().ShouldBe([503, 504], string.Join(", ", answers.Select(a => a.Status)));
+        answers[0].Status.ShouldBe(504);
+        foreach (var refused in answers.Where(a => a.Status == 503))
+        {
+            refused.RetryAfter.ShouldBe("4");
+            refused.Body.ShouldContain("Users is behind");
+            refused.Took.ShouldBeLessThan(TimeSpan.FromSeconds(2), "a refusal does not wait for Users");
+        }
+        // Nothing was renamed: the refused requests never left the gateway, the timed-out ones expired before Users ran them.
+        var me = await (await gateway.GetAsync("/api/v1/auth/me", 200, user.AccessToken)).ReadAsJsonAsync<UserDetails>();
+        me!.Name.ShouldBe("Patient");
+    }
+
+    [Fact]
     public async Task with_two_notification_services_one_users_emails_go_out_in_the_order_of_their_events()
     {
         // Eight users at once, each through four events as fast as the API allows: with two consumers in the group, a

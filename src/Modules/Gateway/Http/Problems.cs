@@ -38,5 +38,9 @@ internal static class Problems
         : null;
 
     /// <summary>A valid token whose account is gone is no session at all.</summary>
+    public static ProblemHttpResult UsersBehind(int retryAfterSeconds) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Busy",
+            detail: $"Users is behind with its requests; try again in {retryAfterSeconds} s.");
+
     public static ProblemHttpResult AccountGone() => Unauthorized("The account of this token no longer exists.");
 }
