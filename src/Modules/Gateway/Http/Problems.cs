@@ -37,10 +37,11 @@ internal static class Problems
         : pageSize is < 1 or > MaxPageSize ? Invalid("pageSize", $"The page size must be between 1 and {MaxPageSize}.")
         : null;
 
-    /// <summary>A valid token whose account is gone is no session at all.</summary>
+    /// <summary>Users lets requests expire (<see cref="UsersBacklog"/>): refused at once rather than a 504 later.</summary>
     public static ProblemHttpResult UsersBehind(int retryAfterSeconds) =>
         TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Busy",
             detail: $"Users is behind with its requests; try again in {retryAfterSeconds} s.");
 
+    /// <summary>A valid token whose account is gone is no session at all.</summary>
     public static ProblemHttpResult AccountGone() => Unauthorized("The account of this token no longer exists.");
 }
