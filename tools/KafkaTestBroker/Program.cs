@@ -12,15 +12,11 @@ internal static class Program
     private const PosixSignal SigUsr1 = (PosixSignal)10, SigUsr2 = (PosixSignal)12;
 
     private const string Usage =
-        "usage: Modular.KafkaTestBroker [--brokers N] [--partitions N] [--topics a,b,c] [--bootstrap-file PATH] [--initial-rebalance-delay-ms N]";
+        "usage: Modular.KafkaTestBroker [--brokers N] [--partitions N] [--topics a,b,c] [--bootstrap-file PATH]";
 
     private static int Main(string[] args)
     {
         int brokers = 1, partitions = 4;
-        // A broker's group.initial.rebalance.delay.ms: how long the first member of an empty group waits for others
-        // before it gets its partitions. Kafka's default (and the mock's) is 3 s, which every fresh consumer group,
-        // the gateways' per-replica ones at each start, spent idle; development brokers set 0, and so does this one.
-        var initialRebalanceDelayMs = 0;
         string[] topics = [];
         string? bootstrapFile = null;
         try
@@ -34,7 +30,6 @@ internal static class Program
                     case "--partitions": partitions = PositiveInt(value); break;
                     case "--topics": topics = [.. value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct()]; break;
                     case "--bootstrap-file": bootstrapFile = Path.GetFullPath(value); break;
-                    case "--initial-rebalance-delay-ms": initialRebalanceDelayMs = int.TryParse(value, out var ms) && ms >= 0 ? ms : throw new ArgumentException($"not a delay in ms: {value}"); break;
                     default: throw new ArgumentException($"unknown option {args[i]}");
                 }
             }
@@ -80,7 +75,6 @@ internal static class Program
             {
                 throw new InvalidOperationException("librdkafka started no mock cluster");
             }
-            Native.MockGroupInitialRebalanceDelayMs(cluster, initialRebalanceDelayMs);
             foreach (var topic in topics)
             {
                 // Through the mock API rather than a produce or a metadata request: the topic starts
@@ -197,9 +191,6 @@ internal static partial class Native
 
     [LibraryImport(Library, EntryPoint = "rd_kafka_mock_broker_set_up")]
     internal static partial int MockBrokerSetUp(IntPtr mcluster, int brokerId);
-
-    [LibraryImport(Library, EntryPoint = "rd_kafka_mock_group_initial_rebalance_delay_ms")]
-    internal static partial void MockGroupInitialRebalanceDelayMs(IntPtr mcluster, int delayMs);
 
     [LibraryImport(Library, EntryPoint = "rd_kafka_mock_topic_create", StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int MockTopicCreate(IntPtr mcluster, string topic, int partitionCnt, int replicationFactor);
