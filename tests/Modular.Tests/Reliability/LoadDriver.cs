@@ -67,7 +67,13 @@ public sealed class LoadDriver : IAsyncDisposable
             if (status == 201) Registered[email] = Id(body);
             else
             {
-                if (status >= 500 || status == Cut) Unsettled[email] = key;
+                if (status >= 500 || status == Cut)
+                {
+                    Unsettled[email] = key;
+                    // A client backs off after an unanswered request: the gateway answers 503 at once while Users is away, and
+                    // without the pause each client fires a registration every few milliseconds, hundreds left to settle.
+                    await Task.Delay(TimeSpan.FromSeconds(1), stop).ContinueWith(_ => { }, TaskScheduler.Default);
+                }
                 continue;
             }
 
