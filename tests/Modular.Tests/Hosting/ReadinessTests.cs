@@ -42,26 +42,24 @@ public sealed class ReadinessTests
 
         // 503, and the kafka check names the topic that is missing (a metadata request for it would have created it here).
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        string detail = "";
-        while (!detail.Contains(MessagingTopology.NotificationRequests))
+        var detail = await Eventually.ReadAsync(async () =>
         {
             if (service.HasExited) throw new InvalidOperationException($"the service exited:\n{service.Output}\n{service.Errors}");
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"readiness never named the missing topic: {detail}\n{service.Output}");
             try
             {
                 using var response = await http.GetAsync(url);
                 var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
-                if (body.GetProperty("checks").TryGetProperty("kafka", out var kafka))
-                {
-                    ((int)response.StatusCode).ShouldBe(503);
-                    kafka.GetProperty("status").GetString().ShouldBe("Unhealthy");
-                    detail = kafka.GetProperty("detail").GetString() ?? "";
-                }
+                if (!body.GetProperty("checks").TryGetProperty("kafka", out var kafka)) return ""; // not checked yet
+                ((int)response.StatusCode).ShouldBe(503);
+                kafka.GetProperty("status").GetString().ShouldBe("Unhealthy");
+                return kafka.GetProperty("detail").GetString() ?? "";
             }
-            catch (HttpRequestException) { }
-            if (!detail.Contains(MessagingTopology.NotificationRequests)) await Task.Delay(200);
-        }
+            catch (HttpRequestException)
+            {
+                return ""; // not listening yet
+            }
+        }, detail => detail.Contains(MessagingTopology.NotificationRequests), TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(200));
+        detail.ShouldContain(MessagingTopology.NotificationRequests, customMessage: $"readiness never named the missing topic\n{service.Output}");
         detail.ShouldNotContain(MessagingTopology.UserEvents); // only what is missing
         detail.ShouldContain("provision-topics");
 

@@ -131,19 +131,19 @@ public sealed class HostProcess : IAsyncDisposable
     public async Task WaitUntilHealthyAsync(string url, TimeSpan timeout)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
+        var healthy = await Eventually.ReadAsync(async () =>
         {
             if (HasExited) throw new InvalidOperationException($"the host exited with {ExitCode}:\n{Output}\n{Errors}");
             try
             {
-                if ((await http.GetAsync(url)).IsSuccessStatusCode) return;
+                return (await http.GetAsync(url)).IsSuccessStatusCode;
             }
-            catch (HttpRequestException) { }
-            catch (TaskCanceledException) { }
-            await Task.Delay(200);
-        }
-        throw new TimeoutException($"{url} did not answer 200 within {timeout}:\n{Output}\n{Errors}");
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                return false; // not listening yet, or not answering within 2 s
+            }
+        }, ok => ok, timeout, TimeSpan.FromMilliseconds(200));
+        if (!healthy) throw new TimeoutException($"{url} did not answer 200 within {timeout}:\n{Output}\n{Errors}");
     }
 
     /// <summary>
@@ -162,9 +162,9 @@ public sealed class HostProcess : IAsyncDisposable
     /// <summary>A login for an unknown account goes to user-service and back: 401 means requests flow.</summary>
     public static async Task WaitUntilRequestsFlowAsync(HttpClient gateway)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(90);
-        while ((int)(await gateway.PostAsJsonAsync("/api/v1/auth/login", new { email = "nobody@warm.up", password = "not a password" })).StatusCode != 401)
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("requests do not flow through Kafka");
+        var status = await Eventually.ReadAsync(async () => (int)(await gateway.PostAsJsonAsync("/api/v1/auth/login",
+            new { email = "nobody@warm.up", password = "not a password" })).StatusCode, status => status == 401, TimeSpan.FromSeconds(90));
+        if (status != 401) throw new TimeoutException($"requests do not flow through Kafka: the login still answers {status}");
     }
 
     /// <summary>Sends SIGTERM, as Docker and Kubernetes stop a container, and waits for the process to exit.</summary>

@@ -58,14 +58,11 @@ public sealed class PrivateKafkaBroker : IDisposable
         process.BeginErrorReadLine();
 
         // The launcher writes the file (by a rename) once the cluster listens.
-        using var watcher = new FileSystemWatcher(directory) { EnableRaisingEvents = true };
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!File.Exists(bootstrapFile))
-        {
-            if (process.HasExited) throw new InvalidOperationException($"the test broker exited with {process.ExitCode}");
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("the test broker wrote no bootstrap file within 30 s");
-            watcher.WaitForChanged(WatcherChangeTypes.All, 500);
-        }
+        var listening = await Eventually.ReadAsync(() => process.HasExited
+                ? throw new InvalidOperationException($"the test broker exited with {process.ExitCode}")
+                : Task.FromResult(File.Exists(bootstrapFile)),
+            exists => exists, TimeSpan.FromSeconds(30));
+        if (!listening) throw new TimeoutException("the test broker wrote no bootstrap file within 30 s");
         broker.Brokers = (await File.ReadAllTextAsync(bootstrapFile)).Trim();
         return broker;
     }

@@ -41,18 +41,16 @@ public sealed class BacklogMemoryTests(ITestOutputHelper output)
 
         // Every event read from users.events and handled: the service's consumer group has committed them all.
         using var backlog = new TopicBacklog(broker.Brokers, MessagingTopology.UserEvents);
-        var deadline = DateTime.UtcNow.AddSeconds(120);
-        long waiting;
-        while ((waiting = await backlog.UncommittedAsync("notification-service")) > 0)
+        var waiting = await Eventually.ReadAsync(async () =>
         {
+            var waiting = await backlog.UncommittedAsync("notification-service");
             if (service.HasExited || cgroup.OomKills > 0)
                 throw new InvalidOperationException($"the service died with {waiting} of {Events} events unhandled (exit {(service.HasExited ? service.ExitCode : -1)}, "
                     + $"oom kills {cgroup.OomKills}, peak {cgroup.PeakBytes / (1024 * 1024)} MiB):\n{service.Output}\n{service.Errors}");
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"{waiting} of {Events} events still unhandled after 120 s (peak {cgroup.PeakBytes / (1024 * 1024)} MiB, "
-                    + $"limit hit {cgroup.FailCount} times)");
-            await Task.Delay(250);
-        }
+            return waiting;
+        }, waiting => waiting == 0, TimeSpan.FromSeconds(120), TimeSpan.FromMilliseconds(250));
+        waiting.ShouldBe(0, $"{waiting} of {Events} events still unhandled after 120 s (peak {cgroup.PeakBytes / (1024 * 1024)} MiB, "
+            + $"limit hit {cgroup.FailCount} times)");
 
         output.WriteLine($"started and drained in {clock.Elapsed.TotalSeconds:F1} s, peak {cgroup.PeakBytes / (1024 * 1024)} MiB of {LimitBytes / (1024 * 1024)}");
         cgroup.OomKills.ShouldBe(0);

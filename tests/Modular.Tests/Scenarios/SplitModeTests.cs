@@ -44,19 +44,13 @@ public sealed class SplitModeTests(SplitApp app) : Infrastructure.Scenarios(app)
             EnableAutoCommit = false,
         }).Build();
         consumer.Subscribe(MessagingTopology.UserEvents);
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        ConsumeResult<string, string>? registered = null;
-        while (registered is null && DateTime.UtcNow < deadline)
-        {
-            var next = consumer.Consume(TimeSpan.FromSeconds(1));
-            // Bodies are encrypted (docs/adr/0011): the event is found by its type header and its key.
-            if (next is not null && next.Message.Key == pair.User.Id.ToString()
-                && next.Message.Headers.Any(h => System.Text.Encoding.UTF8.GetString(h.GetValueBytes()).Contains("UserRegistered")))
-                registered = next;
-        }
-
-        registered.ShouldNotBeNull("no UserRegistered event keyed by the user's id was found on users.events");
-        registered.Message.Value.ShouldNotContain(pair.User.Email);
+        // Bodies are encrypted (docs/adr/0011): the event is found by its type header and its key.
+        bool IsRegistered(ConsumeResult<string, string>? next) => next is not null && next.Message.Key == pair.User.Id.ToString()
+            && next.Message.Headers.Any(h => System.Text.Encoding.UTF8.GetString(h.GetValueBytes()).Contains("UserRegistered"));
+        var registered = await Eventually.ReadAsync(() => Task.FromResult(consumer.Consume(TimeSpan.FromSeconds(1))), IsRegistered,
+            TimeSpan.FromSeconds(30), TimeSpan.Zero);
+        IsRegistered(registered).ShouldBeTrue("no UserRegistered event keyed by the user's id was found on users.events");
+        registered!.Message.Value.ShouldNotContain(pair.User.Email);
     }
 
     [Fact]

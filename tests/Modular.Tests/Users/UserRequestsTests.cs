@@ -10,7 +10,7 @@ using Modular.Users.Contracts.Events;
 using Wolverine;
 using Wolverine.Tracking;
 
-namespace Modular.Tests.Scenarios;
+namespace Modular.Tests.Users;
 
 /// <summary>
 /// The Users requests behind profile, passwords, reset, delete and list, driven through Wolverine in one
