@@ -71,7 +71,7 @@ public static class GatewayModule
                 jwt.TokenHandlers.Clear();
                 jwt.TokenHandlers.Add(new CachingTokenHandler(TimeProvider.System));
             });
-        services.AddAuthorizationBuilder().AddPolicy(AdminPolicy, policy => policy.RequireRole(GetUserEndpoint.AdminRole));
+        services.AddAuthorizationBuilder().AddPolicy(AdminPolicy, policy => policy.RequireRole(Roles.Admin));
         services.AddOpenApi(ApiDocument.Configure);
         return opts;
     }
@@ -98,11 +98,11 @@ public static class GatewayModule
         // Every route: 429 over a rate limit, 503 while a dependency (Redis, Users) is away, 504 when Users does not answer in time.
         var auth = app.MapGroup("/api/v1/auth").WithTags("Auth").AcceptIdempotencyKeys().ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable).ProducesProblem(StatusCodes.Status504GatewayTimeout);
-        auth.MapPost("/register", RegisterEndpoint.Handle).WaitsForUsers().CostsAPasswordHash().LimitedLikeAuth()
+        auth.MapPost("/register", RegisterEndpoint.Handle).WaitsForUsers().CostsAPasswordHash().LimitedLikeAuth().Validates(RegisterEndpoint.Rules)
             .Documented("register", "Create an account", "Creates the account and signs it in: the answer is its first token pair. " +
                 "A welcome e-mail with a link to verify the address follows. 409 if the e-mail is registered.")
             .Produces<TokenPair>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict);
-        auth.MapPost("/login", LoginEndpoint.Handle).WaitsForUsers().CostsAPasswordHash().LimitedLikeAuth()
+        auth.MapPost("/login", LoginEndpoint.Handle).WaitsForUsers().CostsAPasswordHash().LimitedLikeAuth().Validates(LoginEndpoint.Rules)
             .Documented("login", "Sign in with e-mail and password", "Opens a session and answers its token pair. A wrong password, " +
                 "an unknown address and a locked account all answer the same 401; 403 for an unverified address when REQUIRE_VERIFIED_EMAIL is on.")
             .Produces<TokenPair>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status401Unauthorized)
@@ -126,17 +126,17 @@ public static class GatewayModule
         auth.MapDelete("/sessions", EndOtherSessionsEndpoint.Handle).RequireAuthorization()
             .Documented("endOtherSessions", "End all your other sessions", "Ends every session of yours but the current one.")
             .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status401Unauthorized);
-        auth.MapPost("/change-password", ChangePasswordEndpoint.Handle).WaitsForUsers().CostsAPasswordHash().LimitedLikeAuth().RequireAuthorization()
+        auth.MapPost("/change-password", ChangePasswordEndpoint.Handle).WaitsForUsers().CostsAPasswordHash().LimitedLikeAuth().RequireAuthorization().Validates(ChangePasswordEndpoint.Rules)
             .Documented("changePassword", "Change your password", "Needs the current password; every other session ends.")
             .Produces(StatusCodes.Status204NoContent).ProducesValidationProblem().ProducesProblem(StatusCodes.Status401Unauthorized);
-        auth.MapPost("/forgot-password", ForgotPasswordEndpoint.Handle).LimitedLikeAuth()
+        auth.MapPost("/forgot-password", ForgotPasswordEndpoint.Handle).LimitedLikeAuth().Validates(ForgotPasswordEndpoint.Rules)
             .Documented("forgotPassword", "Ask for a password-reset e-mail", "Always 202, whether or not the account exists; " +
                 "at most one e-mail per account per 5 minutes.")
             .Produces(StatusCodes.Status202Accepted).ProducesValidationProblem();
-        auth.MapPost("/reset-password", ResetPasswordEndpoint.Handle).WaitsForUsers().CostsAPasswordHash()
+        auth.MapPost("/reset-password", ResetPasswordEndpoint.Handle).WaitsForUsers().CostsAPasswordHash().Validates(ResetPasswordEndpoint.Rules)
             .Documented("resetPassword", "Set a new password with the token of a reset e-mail", "The token works once; every session of the account ends, and a lockout is lifted.")
             .Produces(StatusCodes.Status204NoContent).ProducesValidationProblem();
-        auth.MapPost("/verify-email", VerifyEmailEndpoint.Handle).WaitsForUsers()
+        auth.MapPost("/verify-email", VerifyEmailEndpoint.Handle).WaitsForUsers().Validates(VerifyEmailEndpoint.Rules)
             .Documented("verifyEmail", "Verify your e-mail address with the token of the welcome e-mail", "400 for a used, expired or unknown token.")
             .Produces(StatusCodes.Status204NoContent).ProducesValidationProblem();
         auth.MapPost("/resend-verification", ResendVerificationEndpoint.Handle).RequireAuthorization()
@@ -146,10 +146,10 @@ public static class GatewayModule
         var users = app.MapGroup("/api/v1/users").WithTags("Users").RequireAuthorization().AcceptIdempotencyKeys()
             .ProducesProblem(StatusCodes.Status429TooManyRequests).ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .ProducesProblem(StatusCodes.Status504GatewayTimeout);
-        users.MapPatch("/me", UpdateMeEndpoint.Handle).WaitsForUsers()
+        users.MapPatch("/me", UpdateMeEndpoint.Handle).WaitsForUsers().Validates(UpdateMeEndpoint.Rules)
             .Documented("updateMe", "Change your name", "The new name shows on every replica within a second.")
             .Produces<UserDetails>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status401Unauthorized);
-        users.MapDelete("/me", DeleteMeEndpoint.Handle).WaitsForUsers().CostsAPasswordHash().LimitedLikeAuth()
+        users.MapDelete("/me", DeleteMeEndpoint.Handle).WaitsForUsers().CostsAPasswordHash().LimitedLikeAuth().Validates(DeleteMeEndpoint.Rules, absent: new DeleteMeRequest(null))
             .Documented("deleteMe", "Delete your account", "Needs the current password. Every session ends; the security trail keeps its entries without the account's data.")
             .Produces(StatusCodes.Status204NoContent).ProducesValidationProblem().ProducesProblem(StatusCodes.Status401Unauthorized);
         users.MapGet("/me/export", ExportMeEndpoint.Handle).WaitsForUsers()

@@ -5,13 +5,11 @@ namespace Modular.Users;
 
 public static class ListUsersHandler
 {
-    public const int MaxPageSize = 100;
-
     public static async Task<UserPage> Handle(ListUsers query, IQuerySession session, CancellationToken ct)
     {
         // The gateway validates both; a request from elsewhere must still not read the whole table.
         var page = Math.Max(1, query.Page);
-        var pageSize = Math.Clamp(query.PageSize, 1, MaxPageSize);
+        var pageSize = Math.Clamp(query.PageSize, 1, Paging.MaxPageSize);
 
         var total = await session.Query<User>().CountAsync(ct);
         var skip = (long)(page - 1) * pageSize;

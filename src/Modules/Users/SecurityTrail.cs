@@ -106,12 +106,10 @@ public static class RecordSecurityEventHandler
 
 public static class ListSecurityEventsHandler
 {
-    public const int MaxPageSize = 100;
-
     public static async Task<SecurityEventPage> Handle(ListSecurityEvents query, IQuerySession session, CancellationToken ct)
     {
         var page = Math.Max(1, query.Page);
-        var pageSize = Math.Clamp(query.PageSize, 1, MaxPageSize);
+        var pageSize = Math.Clamp(query.PageSize, 1, Paging.MaxPageSize);
         var events = session.Query<SecurityEvent>().Where(e => e.UserId == query.UserId);
         var total = await events.CountAsync(ct);
         if (total == 0 && await session.LoadAsync<User>(query.UserId, ct) is null) return new SecurityEventPage([], page, pageSize, 0, Found: false);

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Modular.BuildingBlocks;
 using Modular.BuildingBlocks.Configuration;
 using Modular.BuildingBlocks.Persistence;
+using Modular.Users.Contracts;
 using Wolverine;
 
 namespace Modular.Users;
@@ -60,9 +61,6 @@ public static class UsersModule
 /// <param name="SecurityEventRetention"><c>SECURITY_EVENT_RETENTION</c>: how long the security trail keeps an entry.</param>
 public sealed record UsersSettings(IReadOnlySet<string> AdminEmails, LockoutPolicy Lockout, TimeSpan SecurityEventRetention)
 {
-    public const string AdminRole = "admin";
-    public const string UserRole = "user";
-
     public List<string> RolesFor(string email, bool verified) =>
-        verified && AdminEmails.Contains(email) ? [UserRole, AdminRole] : [UserRole];
+        verified && AdminEmails.Contains(email) ? [Roles.User, Roles.Admin] : [Roles.User];
 }

@@ -13,14 +13,13 @@ public sealed record ChangePasswordRequest(string? CurrentPassword, string? NewP
 
 internal static class ChangePasswordEndpoint
 {
-    private static readonly Validator Rules = new();
+    /// <summary>What the body must be (checked before <see cref="Handle"/>: <see cref="Validation.Validates"/>).</summary>
+    public static readonly IValidator<ChangePasswordRequest> Rules = new Validator();
 
     public static async Task<IResult> Handle(
         ChangePasswordRequest request, HttpContext http, ClaimsPrincipal principal, IMessageBus bus, TokenStore store, UserProfiles profiles, JwtSettings settings,
         CancellationToken ct)
     {
-        if (Rules.Validate(request) is { IsValid: false } invalid) return invalid.ToProblem();
-
         var session = principal.Session();
         var result = await bus.InvokeAsync<UserResult>(new ChangePassword(session.UserId, request.CurrentPassword!, request.NewPassword!,
             RequestClient.From(http, session.Family), http.IdempotencyKeyForUsers()), ct);

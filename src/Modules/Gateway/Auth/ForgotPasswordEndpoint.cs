@@ -10,7 +10,8 @@ public sealed record ForgotPasswordRequest(string? Email) : IEmailRequest;
 
 internal static class ForgotPasswordEndpoint
 {
-    private static readonly Validator Rules = new();
+    /// <summary>What the body must be (checked before <see cref="Handle"/>: <see cref="Validation.Validates"/>).</summary>
+    public static readonly IValidator<ForgotPasswordRequest> Rules = new Validator();
 
     /// <summary>
     /// 202 whether or not the account exists, and as fast either way: the request is only sent to Users,
@@ -18,8 +19,6 @@ internal static class ForgotPasswordEndpoint
     /// </summary>
     public static async Task<IResult> Handle(ForgotPasswordRequest request, IMessageBus bus)
     {
-        if (Rules.Validate(request) is { IsValid: false } invalid) return invalid.ToProblem();
-
         await bus.SendAsync(new RequestPasswordReset(request.Email!.Trim()));
         return TypedResults.Accepted((string?)null);
     }

@@ -12,13 +12,12 @@ public sealed record LoginRequest(string? Email, string? Password) : IEmailReque
 
 internal static class LoginEndpoint
 {
-    private static readonly LoginValidator Validator = new();
+    /// <summary>What the body must be (checked before <see cref="Handle"/>: <see cref="Validation.Validates"/>).</summary>
+    public static readonly IValidator<LoginRequest> Rules = new LoginValidator();
 
     public static async Task<IResult> Handle(LoginRequest request, HttpContext http, IMessageBus bus, TokenIssuer tokens, UserProfiles profiles,
         SecurityEvents security, LoginSettings settings, CancellationToken ct)
     {
-        if (Validator.Validate(request) is { IsValid: false } invalid) return invalid.ToProblem();
-
         var client = RequestClient.From(http, sessionId: TokenIssuer.NewId());
         var result = await bus.InvokeAsync<UserResult>(new VerifyCredentials(request.Email!, request.Password!, client), ct);
         // The same answer whether the e-mail is unknown or the password wrong.

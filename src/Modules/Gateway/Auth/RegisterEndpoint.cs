@@ -14,12 +14,11 @@ internal static class RegisterEndpoint
 {
     public const int MaxNameLength = 100;
 
-    private static readonly RegisterValidator Validator = new();
+    /// <summary>What the body must be (checked before <see cref="Handle"/>: <see cref="Validation.Validates"/>).</summary>
+    public static readonly IValidator<RegisterRequest> Rules = new RegisterValidator();
 
     public static async Task<IResult> Handle(RegisterRequest request, HttpContext http, IMessageBus bus, TokenIssuer tokens, UserProfiles profiles, CancellationToken ct)
     {
-        if (Validator.Validate(request) is { IsValid: false } invalid) return invalid.ToProblem();
-
         var client = RequestClient.From(http, sessionId: TokenIssuer.NewId());
         var result = await bus.InvokeAsync<UserResult>(new RegisterUser(request.Email!, request.Password!, request.Name, client, http.IdempotencyKeyForUsers()), ct);
         if (result.Failure == UserFailure.EmailTaken)

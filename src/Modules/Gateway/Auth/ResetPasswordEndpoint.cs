@@ -12,13 +12,12 @@ public sealed record ResetPasswordRequest(string? Token, string? NewPassword);
 
 internal static class ResetPasswordEndpoint
 {
-    private static readonly Validator Rules = new();
+    /// <summary>What the body must be (checked before <see cref="Handle"/>: <see cref="Validation.Validates"/>).</summary>
+    public static readonly IValidator<ResetPasswordRequest> Rules = new Validator();
 
     public static async Task<IResult> Handle(
         ResetPasswordRequest request, HttpContext http, IMessageBus bus, TokenStore store, UserProfiles profiles, JwtSettings settings, CancellationToken ct)
     {
-        if (Rules.Validate(request) is { IsValid: false } invalid) return invalid.ToProblem();
-
         var result = await bus.InvokeAsync<UserResult>(new ResetPassword(request.Token!, request.NewPassword!, RequestClient.From(http), http.IdempotencyKeyForUsers()), ct);
         if (result.User is not { } user) return Problems.Invalid("token", "The reset token is invalid, expired or already used.");
 

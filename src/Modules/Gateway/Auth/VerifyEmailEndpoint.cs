@@ -12,12 +12,11 @@ public sealed record VerifyEmailRequest(string? Token);
 
 internal static class VerifyEmailEndpoint
 {
-    private static readonly Validator Rules = new();
+    /// <summary>What the body must be (checked before <see cref="Handle"/>: <see cref="Validation.Validates"/>).</summary>
+    public static readonly IValidator<VerifyEmailRequest> Rules = new Validator();
 
     public static async Task<IResult> Handle(VerifyEmailRequest request, HttpContext http, IMessageBus bus, UserProfiles profiles, CancellationToken ct)
     {
-        if (Rules.Validate(request) is { IsValid: false } invalid) return invalid.ToProblem();
-
         var result = await bus.InvokeAsync<UserResult>(new VerifyEmail(request.Token!, RequestClient.From(http), http.IdempotencyKeyForUsers()), ct);
         if (result.User is not { } user) return Problems.Invalid("token", "The verification token is invalid, expired or already used.");
 

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Modular.Users.Contracts;
 
 namespace Modular.Gateway.Http;
 
@@ -28,13 +29,10 @@ internal static class Problems
         TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "E-mail not verified", type: EmailNotVerifiedType,
             detail: "Follow the link of the welcome e-mail to verify the address, then log in again.");
 
-    /// <summary>The largest page any paged route returns (<c>GET /users</c>, the security trail).</summary>
-    public const int MaxPageSize = 100;
-
     /// <summary>The 400 for a page or page size out of range, or null when both are fine.</summary>
     public static ValidationProblem? InvalidPage(int page, int pageSize) =>
         page < 1 ? Invalid("page", "The page must be 1 or more.")
-        : pageSize is < 1 or > MaxPageSize ? Invalid("pageSize", $"The page size must be between 1 and {MaxPageSize}.")
+        : pageSize is < 1 or > Paging.MaxPageSize ? Invalid("pageSize", $"The page size must be between 1 and {Paging.MaxPageSize}.")
         : null;
 
     /// <summary>Users lets requests expire (<see cref="UsersBacklog"/>): refused at once rather than a 504 later.</summary>

@@ -1,6 +1,7 @@
 using System.Net.Mail;
 using FluentValidation;
 using FluentValidation.Results;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 
 namespace Modular.Gateway.Http;
@@ -9,6 +10,16 @@ internal static partial class Validation
 {
     public const int MinPasswordLength = 8;
     public const int MaxPasswordLength = 128;
+
+    /// <summary>
+    /// The route's body of type <typeparamref name="T"/> must pass <paramref name="rules"/> before its handler runs: a 400
+    /// problem with the fields at fault otherwise. An optional body that is absent is checked as <paramref name="absent"/>.
+    /// </summary>
+    public static RouteHandlerBuilder Validates<T>(this RouteHandlerBuilder route, IValidator<T> rules, T? absent = null) where T : class =>
+        route.AddEndpointFilter(async (context, next) =>
+            (context.Arguments.OfType<T>().FirstOrDefault() ?? absent) is { } request && rules.Validate(request) is { IsValid: false } invalid
+                ? invalid.ToProblem()
+                : await next(context));
 
     /// <summary>A 400 problem with an <c>errors</c> map keyed by the JSON field names.</summary>
     public static IResult ToProblem(this ValidationResult result) =>

@@ -14,15 +14,14 @@ public sealed record DeleteMeRequest(string? CurrentPassword);
 
 internal static class DeleteMeEndpoint
 {
-    private static readonly Validator Rules = new();
+    /// <summary>What the body must be (checked before <see cref="Handle"/>: <see cref="Validation.Validates"/>).</summary>
+    public static readonly IValidator<DeleteMeRequest> Rules = new Validator();
 
     // DELETE bodies are not inferred; an empty JSON body gets the same 400 as one without the password.
     public static async Task<IResult> Handle(
         [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] DeleteMeRequest? request, HttpContext http, ClaimsPrincipal principal, IMessageBus bus, UserProfiles profiles,
         CancellationToken ct)
     {
-        if (Rules.Validate(request ?? new DeleteMeRequest(null)) is { IsValid: false } invalid) return invalid.ToProblem();
-
         var session = principal.Session();
         var userId = session.UserId;
         var result = await bus.InvokeAsync<UserResult>(new DeleteUser(userId, request!.CurrentPassword!, RequestClient.From(http, session.Family), http.IdempotencyKeyForUsers()), ct);

@@ -29,7 +29,7 @@ internal static class ExportMeEndpoint
         for (var page = 1; ; page++)
         {
             var events = await bus.InvokeAsync<SecurityEventPage>(
-                new Modular.Users.Contracts.ListSecurityEvents(user.Id, page, Problems.MaxPageSize), ct);
+                new Modular.Users.Contracts.ListSecurityEvents(user.Id, page, Paging.MaxPageSize), ct);
             trail.AddRange(events.Items);
             if (events.Items.Count < events.PageSize || trail.Count >= events.Total) break;
         }

@@ -12,12 +12,11 @@ public sealed record UpdateMeRequest(string? Name);
 
 internal static class UpdateMeEndpoint
 {
-    private static readonly Validator Rules = new();
+    /// <summary>What the body must be (checked before <see cref="Handle"/>: <see cref="Validation.Validates"/>).</summary>
+    public static readonly IValidator<UpdateMeRequest> Rules = new Validator();
 
     public static async Task<IResult> Handle(UpdateMeRequest request, ClaimsPrincipal principal, IMessageBus bus, UserProfiles profiles, CancellationToken ct)
     {
-        if (Rules.Validate(request) is { IsValid: false } invalid) return invalid.ToProblem();
-
         var result = await bus.InvokeAsync<UserResult>(new UpdateProfile(principal.Session().UserId, request.Name!.Trim()), ct);
         // Kept before answering: this replica and every other shows the new name from the next request on.
         return result.User is { } user ? UserProfiles.Ok(await profiles.StoreAsync(user)) : Problems.AccountGone();
