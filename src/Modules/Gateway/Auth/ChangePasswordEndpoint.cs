@@ -13,7 +13,6 @@ public sealed record ChangePasswordRequest(string? CurrentPassword, string? NewP
 
 internal static class ChangePasswordEndpoint
 {
-    /// <summary>What the body must be (checked before <see cref="Handle"/>: <see cref="Validation.Validates"/>).</summary>
     public static readonly IValidator<ChangePasswordRequest> Rules = new Validator();
 
     public static async Task<IResult> Handle(

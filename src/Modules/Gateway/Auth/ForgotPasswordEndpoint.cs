@@ -10,7 +10,6 @@ public sealed record ForgotPasswordRequest(string? Email) : IEmailRequest;
 
 internal static class ForgotPasswordEndpoint
 {
-    /// <summary>What the body must be (checked before <see cref="Handle"/>: <see cref="Validation.Validates"/>).</summary>
     public static readonly IValidator<ForgotPasswordRequest> Rules = new Validator();
 
     /// <summary>

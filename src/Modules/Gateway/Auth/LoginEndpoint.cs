@@ -12,7 +12,6 @@ public sealed record LoginRequest(string? Email, string? Password) : IEmailReque
 
 internal static class LoginEndpoint
 {
-    /// <summary>What the body must be (checked before <see cref="Handle"/>: <see cref="Validation.Validates"/>).</summary>
     public static readonly IValidator<LoginRequest> Rules = new LoginValidator();
 
     public static async Task<IResult> Handle(LoginRequest request, HttpContext http, IMessageBus bus, TokenIssuer tokens, UserProfiles profiles,

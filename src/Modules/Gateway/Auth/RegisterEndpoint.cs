@@ -14,7 +14,6 @@ internal static class RegisterEndpoint
 {
     public const int MaxNameLength = 100;
 
-    /// <summary>What the body must be (checked before <see cref="Handle"/>: <see cref="Validation.Validates"/>).</summary>
     public static readonly IValidator<RegisterRequest> Rules = new RegisterValidator();
 
     public static async Task<IResult> Handle(RegisterRequest request, HttpContext http, IMessageBus bus, TokenIssuer tokens, UserProfiles profiles, CancellationToken ct)

@@ -12,7 +12,6 @@ public sealed record ResetPasswordRequest(string? Token, string? NewPassword);
 
 internal static class ResetPasswordEndpoint
 {
-    /// <summary>What the body must be (checked before <see cref="Handle"/>: <see cref="Validation.Validates"/>).</summary>
     public static readonly IValidator<ResetPasswordRequest> Rules = new Validator();
 
     public static async Task<IResult> Handle(

@@ -12,7 +12,6 @@ public sealed record VerifyEmailRequest(string? Token);
 
 internal static class VerifyEmailEndpoint
 {
-    /// <summary>What the body must be (checked before <see cref="Handle"/>: <see cref="Validation.Validates"/>).</summary>
     public static readonly IValidator<VerifyEmailRequest> Rules = new Validator();
 
     public static async Task<IResult> Handle(VerifyEmailRequest request, HttpContext http, IMessageBus bus, UserProfiles profiles, CancellationToken ct)

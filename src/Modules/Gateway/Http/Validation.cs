@@ -14,6 +14,7 @@ internal static partial class Validation
     /// <summary>
     /// The route's body of type <typeparamref name="T"/> must pass <paramref name="rules"/> before its handler runs: a 400
     /// problem with the fields at fault otherwise. An optional body that is absent is checked as <paramref name="absent"/>.
+    /// Each endpoint keeps its rules beside its handler, as <c>Rules</c>; GatewayModule names them where it maps the route.
     /// </summary>
     public static RouteHandlerBuilder Validates<T>(this RouteHandlerBuilder route, IValidator<T> rules, T? absent = null) where T : class =>
         route.AddEndpointFilter(async (context, next) =>

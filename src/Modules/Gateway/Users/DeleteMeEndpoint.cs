@@ -14,7 +14,6 @@ public sealed record DeleteMeRequest(string? CurrentPassword);
 
 internal static class DeleteMeEndpoint
 {
-    /// <summary>What the body must be (checked before <see cref="Handle"/>: <see cref="Validation.Validates"/>).</summary>
     public static readonly IValidator<DeleteMeRequest> Rules = new Validator();
 
     // DELETE bodies are not inferred; an empty JSON body gets the same 400 as one without the password.

@@ -12,7 +12,6 @@ public sealed record UpdateMeRequest(string? Name);
 
 internal static class UpdateMeEndpoint
 {
-    /// <summary>What the body must be (checked before <see cref="Handle"/>: <see cref="Validation.Validates"/>).</summary>
     public static readonly IValidator<UpdateMeRequest> Rules = new Validator();
 
     public static async Task<IResult> Handle(UpdateMeRequest request, ClaimsPrincipal principal, IMessageBus bus, UserProfiles profiles, CancellationToken ct)
