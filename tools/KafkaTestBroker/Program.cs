@@ -75,6 +75,13 @@ internal static class Program
             {
                 throw new InvalidOperationException("librdkafka started no mock cluster");
             }
+            // A broker's group.initial.rebalance.delay.ms: how long the first member of an empty group waits for others
+            // before it gets its partitions. The mock's is Kafka's default, 3 s, which every fresh consumer group (the
+            // gateways' per-replica ones at each start) spent idle; development brokers, docker-compose's too, set 0.
+            // 1 ms here, not 0: librdkafka's timers take an interval of 0 for a stopped timer, and the group would
+            // never leave Joining (rdkafka_timer.c). It needs one consumer per group in a process (docs/adr/0024): a
+            // second member joining a settled group makes the mock wait out the session timeout before it assigns.
+            Native.MockGroupInitialRebalanceDelayMs(cluster, 1);
             foreach (var topic in topics)
             {
                 // Through the mock API rather than a produce or a metadata request: the topic starts
@@ -191,6 +198,9 @@ internal static partial class Native
 
     [LibraryImport(Library, EntryPoint = "rd_kafka_mock_broker_set_up")]
     internal static partial int MockBrokerSetUp(IntPtr mcluster, int brokerId);
+
+    [LibraryImport(Library, EntryPoint = "rd_kafka_mock_group_initial_rebalance_delay_ms")]
+    internal static partial void MockGroupInitialRebalanceDelayMs(IntPtr mcluster, int delayMs);
 
     [LibraryImport(Library, EntryPoint = "rd_kafka_mock_topic_create", StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int MockTopicCreate(IntPtr mcluster, string topic, int partitionCnt, int replicationFactor);

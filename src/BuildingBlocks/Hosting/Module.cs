@@ -27,12 +27,15 @@ public sealed record HostRole(IReadOnlySet<Module> Modules, KafkaSettings? Kafka
     /// <summary>The service name of the seed's split deployment, or <c>modular</c> for the single process.</summary>
     public string ServiceName => RunsEverything
         ? "modular"
-        : string.Join("+", Modules.Order().Select(m => m switch
-        {
-            Module.Gateway => "gateway",
-            Module.Users => "user-service",
-            _ => "notification-service",
-        }));
+        : string.Join("+", Modules.Order().Select(ServiceNameOf));
+
+    /// <summary>The service of the seed's split deployment that runs <paramref name="module"/> alone.</summary>
+    public static string ServiceNameOf(Module module) => module switch
+    {
+        Module.Gateway => "gateway",
+        Module.Users => "user-service",
+        _ => "notification-service",
+    };
 
     public static HostRole Read(SettingsReader settings)
     {

@@ -53,7 +53,7 @@ public sealed class KafkaConsumerLag(KafkaSettings kafka, ILogger<KafkaConsumerL
         try
         {
             var (consumer, admin) = _client.Value;
-            foreach (var (group, topic) in MessagingTopology.ServiceConsumerGroups)
+            foreach (var (_, group, topic) in MessagingTopology.ServiceConsumerGroups)
             {
                 var partitions = admin.GetMetadata(topic, Timeout).Topics.SingleOrDefault(t => t.Topic == topic)?.Partitions
                     .Select(p => new TopicPartition(topic, p.PartitionId)).ToList() ?? [];

@@ -31,20 +31,25 @@ public static partial class MessagingTopology
     public const string RepliesPrefix = "gateway.replies.";
 
     /// <summary>
-    /// The topics each module reads, with the consumer group of the service that runs it, and whether its listeners
-    /// handle each message before reading the next (<c>Inline</c>) instead of storing it in the durable inbox first.
+    /// What each module reads: one listener per topic, each with a consumer group of its own (a service's two
+    /// listeners in one group would each rebalance the other when it joins, and Kafka refuses the other's commits
+    /// until the group settles: docs/adr/0024), and whether the listener handles each message before reading the next
+    /// (<c>Inline</c>) instead of storing it in the durable inbox first.
     /// Wolverine's Kafka listener hands a durable inbox every message librdkafka has fetched without waiting for the
     /// inbox to keep up (its back-pressure counts only the messages stored and waiting to run), so a service started
     /// behind a backlog holds the backlog in memory: a 128 MiB notification-service was OOM-killed after ~3,500 of
     /// 20,000 waiting events. Notifications needs no inbox to send nothing twice: its delivery log, committed with the
     /// handler, is the dedupe key, and Kafka's committed offset is the redelivery (ADR 19).
     /// </summary>
-    private static readonly Dictionary<Module, (string Group, string[] Topics, bool Inline)> Reads = new()
-    {
-        [Module.Gateway] = ("gateway", [UserEvents], false),
-        [Module.Users] = ("user-service", [UserRequests], false),
-        [Module.Notifications] = ("notification-service", [UserEvents, NotificationRequests], true),
-    };
+    private static readonly Subscription[] Reads =
+    [
+        new(Module.Gateway, UserEvents, "gateway", Inline: false),
+        new(Module.Users, UserRequests, "user-service", Inline: false),
+        new(Module.Notifications, UserEvents, "notification-service", Inline: true),
+        new(Module.Notifications, NotificationRequests, "notification-service.requests", Inline: true),
+    ];
+
+    private sealed record Subscription(Module Module, string Topic, string Group, bool Inline);
 
     /// <summary>The most a consumer holds fetched but not yet handled (see the consumer configuration below).</summary>
     public const int PrefetchKilobytes = 4 * 1024;
@@ -116,14 +121,10 @@ public static partial class MessagingTopology
         opts.MessagePartitioning.ByPropertyNamed(PartitionProperty);
         opts.Policies.PropagateGroupIdToPartitionKey();
 
-        foreach (var module in role.Modules)
+        foreach (var read in Reads.Where(r => role.Runs(r.Module)))
         {
-            if (!Reads.TryGetValue(module, out var reads)) continue;
-            foreach (var topic in reads.Topics)
-            {
-                var listener = opts.ListenToKafkaTopic(topic).ExtendConsumerConfiguration(c => c.GroupId = reads.Group);
-                if (reads.Inline) listener.ProcessInline();
-            }
+            var listener = opts.ListenToKafkaTopic(read.Topic).ExtendConsumerConfiguration(c => c.GroupId = read.Group);
+            if (read.Inline) listener.ProcessInline();
         }
 
         if (role.Runs(Module.Gateway))
@@ -147,14 +148,14 @@ public static partial class MessagingTopology
         ThreadPool.SetMinThreads(workers + TopicsRead(role, kafka).Count, completionPorts);
     }
 
-    /// <summary>The consumer groups of the services and the topics they read, whichever process asks.</summary>
-    public static IEnumerable<(string Group, string Topic)> ServiceConsumerGroups =>
-        Reads.Values.SelectMany(reads => reads.Topics.Select(topic => (reads.Group, topic)));
+    /// <summary>The consumer groups of the services, with the service that runs each and the topic it reads, whichever process asks.</summary>
+    public static IEnumerable<(string Service, string Group, string Topic)> ServiceConsumerGroups =>
+        Reads.Select(read => (HostRole.ServiceNameOf(read.Module), read.Group, read.Topic));
 
     /// <summary>The topics this process consumes: they must exist before its consumers subscribe.</summary>
     public static IReadOnlyList<string> TopicsRead(HostRole role, KafkaSettings kafka) =>
     [
-        .. role.Modules.SelectMany(m => Reads.TryGetValue(m, out var reads) ? reads.Topics : []),
+        .. Reads.Where(read => role.Runs(read.Module)).Select(read => read.Topic),
         .. role.Runs(Module.Gateway) ? [kafka.ReplyTopic] : Array.Empty<string>(),
     ];
 
@@ -189,7 +190,7 @@ public static partial class MessagingTopology
     public static IReadOnlyList<TopicSpec> SharedTopics() =>
     [
         .. ContractTypes().Select(Classify).Select(c => TopicName(c.Module, c.IsEvent))
-            .Concat(Reads.Values.SelectMany(r => r.Topics))
+            .Concat(Reads.Select(read => read.Topic))
             .Concat(Writes.Values.SelectMany(topics => topics))
             .Distinct().Order(StringComparer.Ordinal)
             .Select(topic => new TopicSpec(topic, topic.EndsWith(".events", StringComparison.Ordinal) ? EventRetention : RequestRetention)),

@@ -1,10 +1,12 @@
 using JasperFx;
 using Marten;
+using Marten.Exceptions;
 using Microsoft.Extensions.DependencyInjection;
 using Modular.BuildingBlocks.Configuration;
 using Modular.BuildingBlocks.Hosting;
 using Npgsql;
 using Wolverine;
+using Wolverine.ErrorHandling;
 using Wolverine.Marten;
 
 namespace Modular.BuildingBlocks.Persistence;
@@ -47,6 +49,13 @@ public static class ModularPersistence
         // 20 s is four missed writes (docs/adr/0021).
         opts.Durability.HealthCheckPollingTime = TimeSpan.FromSeconds(5);
         opts.Durability.StaleNodeTimeout = TimeSpan.FromSeconds(20);
+
+        // Marten creates a document's table on its first use in a process (AutoCreate above). Two replicas that use a
+        // new document type at once race: one's CREATE INDEX fails with "already exists" (seen in CI: two user-services,
+        // the first password resets of a fresh database, a RequestPasswordReset dead-lettered). The other's DDL has
+        // committed by the retry, which finds the table and creates nothing.
+        opts.Policies.OnException<MartenSchemaException>()
+            .RetryWithCooldown(TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(1));
 
         opts.Services.AddHealthChecks()
             .AddNpgSql(connectionString, name: "postgres", tags: [HealthEndpoints.ReadyTag, HealthEndpoints.StartupTag], timeout: HealthEndpoints.CheckTimeout);

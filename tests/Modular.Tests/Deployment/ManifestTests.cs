@@ -216,7 +216,7 @@ public sealed class ManifestTests
         var triggers = spec.List("triggers").Cast<Dictionary<object, object>>().ToList();
         triggers.ShouldAllBe(t => t.Text("type") == "kafka");
         triggers.Select(t => (t.Map("metadata").Text("consumerGroup")!, t.Map("metadata").Text("topic")!)).Order()
-            .ShouldBe(MessagingTopology.ServiceConsumerGroups.Where(g => g.Group == service).Order());
+            .ShouldBe(MessagingTopology.ServiceConsumerGroups.Where(g => g.Service == service).Select(g => (g.Group, g.Topic)).Order());
         foreach (var trigger in triggers)
         {
             // The brokers the service itself uses, read from its container's environment.
