@@ -1,5 +1,3 @@
-using Marten;
-using Microsoft.Extensions.Logging;
 using MimeKit;
 using Modular.Notifications.Templates;
 using Modular.Users.Contracts.Events;
@@ -10,10 +8,8 @@ public static class EmailVerificationRequestedHandler
 {
     public const string Template = "verify-email";
 
-    public static async Task Handle(EmailVerificationRequested requested, IDocumentSession session, IMailSender mail, MailSettings settings,
-        ILogger<EmailVerificationRequested> logger, CancellationToken ct)
-    {
-        await mail.SendOnceAsync(session, settings, logger, Template, requested.EventId, requested.UserId,
+    public static Email Handle(EmailVerificationRequested requested, MailSettings settings) =>
+        new(Template, requested.EventId, requested.UserId,
             new MailboxAddress(requested.Name, requested.Email),
             new
             {
@@ -21,6 +17,5 @@ public static class EmailVerificationRequestedHandler
                 email = requested.Email,
                 verify_link = settings.VerificationLink(requested.Token),
                 expires_at = EmailTemplates.UtcMinute(requested.ExpiresAt),
-            }, ct);
-    }
+            });
 }

@@ -30,6 +30,7 @@ public static class NotificationsModule
 
         opts.AddModularPersistence(settings);
         opts.Discovery.IncludeAssembly(typeof(NotificationsModule).Assembly);
+        opts.Policies.Add(new Email.CommitsWithTheHandler());
         opts.Services.ConfigureMarten(marten => marten.Schema.For<SentEmail>().DatabaseSchemaName(Schema).Index(e => e.UserId));
         opts.Services.AddSingleton(new MailSettings(from, appBaseUrl));
         // MAIL_DIR is read only without SMTP_URL, so a deployment that sends through SMTP does not list it.

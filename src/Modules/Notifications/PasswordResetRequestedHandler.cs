@@ -1,5 +1,3 @@
-using Marten;
-using Microsoft.Extensions.Logging;
 using MimeKit;
 using Modular.Notifications.Templates;
 using Modular.Users.Contracts.Events;
@@ -10,10 +8,8 @@ public static class PasswordResetRequestedHandler
 {
     public const string Template = "password-reset";
 
-    public static async Task Handle(PasswordResetRequested requested, IDocumentSession session, IMailSender mail, MailSettings settings,
-        ILogger<PasswordResetRequested> logger, CancellationToken ct)
-    {
-        await mail.SendOnceAsync(session, settings, logger, Template, requested.EventId, requested.UserId,
+    public static Email Handle(PasswordResetRequested requested, MailSettings settings) =>
+        new(Template, requested.EventId, requested.UserId,
             new MailboxAddress(requested.Name, requested.Email),
             new
             {
@@ -21,6 +17,5 @@ public static class PasswordResetRequestedHandler
                 email = requested.Email,
                 reset_link = settings.ResetLink(requested.Token),
                 expires_at = EmailTemplates.UtcMinute(requested.ExpiresAt),
-            }, ct);
-    }
+            });
 }

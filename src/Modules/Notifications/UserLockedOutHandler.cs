@@ -1,5 +1,3 @@
-using Marten;
-using Microsoft.Extensions.Logging;
 using MimeKit;
 using Modular.Notifications.Templates;
 using Modular.Users.Contracts.Events;
@@ -11,10 +9,8 @@ public static class UserLockedOutHandler
     public const string Template = "account-locked";
 
     /// <summary>One e-mail per lockout (the event's id is the delivery log's dedupe key), never one per wrong password.</summary>
-    public static async Task Handle(UserLockedOut locked, IDocumentSession session, IMailSender mail, MailSettings settings,
-        ILogger<UserLockedOut> logger, CancellationToken ct)
-    {
-        await mail.SendOnceAsync(session, settings, logger, Template, locked.EventId, locked.UserId,
+    public static Email Handle(UserLockedOut locked, MailSettings settings) =>
+        new(Template, locked.EventId, locked.UserId,
             new MailboxAddress(locked.Name, locked.Email),
             new
             {
@@ -22,6 +18,5 @@ public static class UserLockedOutHandler
                 email = locked.Email,
                 locked_until = EmailTemplates.UtcMinute(locked.LockedUntil),
                 forgot_link = settings.ForgotPasswordLink,
-            }, ct);
-    }
+            });
 }

@@ -1,5 +1,3 @@
-using Marten;
-using Microsoft.Extensions.Logging;
 using MimeKit;
 using Modular.Notifications.Templates;
 using Modular.Users.Contracts.Events;
@@ -10,10 +8,8 @@ public static class UserRegisteredHandler
 {
     public const string Template = "welcome";
 
-    public static async Task Handle(UserRegistered registered, IDocumentSession session, IMailSender mail, MailSettings settings,
-        ILogger<UserRegistered> logger, CancellationToken ct)
-    {
-        await mail.SendOnceAsync(session, settings, logger, Template, registered.EventId, registered.UserId,
+    public static Email Handle(UserRegistered registered, MailSettings settings) =>
+        new(Template, registered.EventId, registered.UserId,
             new MailboxAddress(registered.Name, registered.Email),
             new
             {
@@ -21,6 +17,5 @@ public static class UserRegisteredHandler
                 email = registered.Email,
                 verify_link = settings.VerificationLink(registered.VerificationToken),
                 expires_at = EmailTemplates.UtcMinute(registered.VerificationExpiresAt),
-            }, ct);
-    }
+            });
 }
