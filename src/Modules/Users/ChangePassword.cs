@@ -6,12 +6,13 @@ namespace Modular.Users;
 
 public static class ChangePasswordHandler
 {
-    public static async Task<(UserResult, UserPasswordChanged?)> Handle(
-        ChangePassword command, IDocumentSession session, Passwords passwords, CancellationToken ct)
+    public static Task<AccountChange> LoadAsync(ChangePassword command, IQuerySession session, CancellationToken ct) =>
+        AccountChange.LoadAsync(session, command.UserId, command.IdempotencyKey, ct);
+
+    public static (UserResult, UserPasswordChanged?) Handle(ChangePassword command, AccountChange loaded, IDocumentSession session, Passwords passwords)
     {
-        if (await session.FindAsync(command.IdempotencyKey, ct) is { } remembered) return (remembered, null);
-        if (await session.LoadAsync<User>(command.UserId, ct) is not { } user)
-            return (UserResult.Failed(UserFailure.NotFound), null);
+        if (loaded.Remembered is { } remembered) return (remembered, null);
+        if (loaded.User is not { } user) return (UserResult.Failed(UserFailure.NotFound), null);
 
         if (!passwords.Verify(user, command.CurrentPassword, out _))
             return (UserResult.Failed(UserFailure.InvalidCredentials), null);

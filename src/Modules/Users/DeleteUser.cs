@@ -7,11 +7,13 @@ namespace Modular.Users;
 public static class DeleteUserHandler
 {
     // A hard delete: the e-mail is free to register again, and nothing of the account stays behind.
-    public static async Task<(UserResult, UserDeleted?)> Handle(DeleteUser command, IDocumentSession session, Passwords passwords, CancellationToken ct)
+    public static Task<AccountChange> LoadAsync(DeleteUser command, IQuerySession session, CancellationToken ct) =>
+        AccountChange.LoadAsync(session, command.UserId, command.IdempotencyKey, ct);
+
+    public static (UserResult, UserDeleted?) Handle(DeleteUser command, AccountChange loaded, IDocumentSession session, Passwords passwords)
     {
-        if (await session.FindAsync(command.IdempotencyKey, ct) is { } remembered) return (remembered, null);
-        if (await session.LoadAsync<User>(command.UserId, ct) is not { } user)
-            return (UserResult.Failed(UserFailure.NotFound), null);
+        if (loaded.Remembered is { } remembered) return (remembered, null);
+        if (loaded.User is not { } user) return (UserResult.Failed(UserFailure.NotFound), null);
 
         // A stolen access token alone must not be enough to destroy the account.
         if (!passwords.Verify(user, command.CurrentPassword, out _))

@@ -43,3 +43,16 @@ public static class RememberedResults
     public static void DeleteExpiredResults(this IDocumentSession session, DateTimeOffset now) =>
         session.DeleteWhere<RememberedResult>(r => r.ExpiresAt < now);
 }
+
+/// <summary>
+/// What a change to one account reads before it decides (the "load" half of Wolverine's compound handlers): the account
+/// and the answer of an earlier attempt under the request's key. The handler's <c>Handle</c> then decides without I/O,
+/// queuing its writes on the session that Wolverine commits after it.
+/// </summary>
+public sealed record AccountChange(User? User, UserResult? Remembered)
+{
+    public static async Task<AccountChange> LoadAsync(IQuerySession session, Guid userId, string? key, CancellationToken ct) =>
+        await session.FindAsync(key, ct) is { } remembered
+            ? new(null, remembered)
+            : new(await session.LoadAsync<User>(userId, ct), null);
+}

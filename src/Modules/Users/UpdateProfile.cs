@@ -6,10 +6,12 @@ namespace Modular.Users;
 
 public static class UpdateProfileHandler
 {
-    public static async Task<(UserResult, UserProfileUpdated?)> Handle(UpdateProfile command, IDocumentSession session, CancellationToken ct)
+    public static Task<AccountChange> LoadAsync(UpdateProfile command, IQuerySession session, CancellationToken ct) =>
+        AccountChange.LoadAsync(session, command.UserId, key: null, ct);
+
+    public static (UserResult, UserProfileUpdated?) Handle(UpdateProfile command, AccountChange loaded, IDocumentSession session)
     {
-        if (await session.LoadAsync<User>(command.UserId, ct) is not { } user)
-            return (UserResult.Failed(UserFailure.NotFound), null);
+        if (loaded.User is not { } user) return (UserResult.Failed(UserFailure.NotFound), null);
 
         var now = user.Touch(DateTimeOffset.UtcNow);
         user.Name = command.Name.Trim();

@@ -1,0 +1,83 @@
+using Marten;
+using Modular.Users;
+using Modular.Users.Contracts;
+
+namespace Modular.UnitTests.Users;
+
+/// <summary>
+/// The decisions of the account changes, without PostgreSQL: <c>Handle</c> gets what <c>LoadAsync</c> would have read and
+/// queues its writes on a session that is never committed (a Marten session opens no connection until it reads or saves).
+/// </summary>
+public sealed class AccountChangeDecisionTests : IDisposable
+{
+    private static readonly Passwords Passwords = new();
+    private static readonly DocumentStore Store = DocumentStore.For(o => o.Connection("Host=127.0.0.1;Port=1;Database=never-opened"));
+    private readonly IDocumentSession _session = Store.LightweightSession();
+    private readonly User _user;
+
+    public AccountChangeDecisionTests()
+    {
+        _user = new User { Id = Guid.CreateVersion7(), Email = "ann@example.com", Name = "Ann", Roles = [Roles.User] };
+        _user.PasswordHash = Passwords.Hash(_user, "the current passphrase");
+    }
+
+    public void Dispose() => _session.Dispose();
+
+    [Fact]
+    public void a_password_change_with_the_wrong_current_password_is_refused_and_writes_nothing()
+    {
+        var (result, changed) = ChangePasswordHandler.Handle(new ChangePassword(_user.Id, "a wrong guess", "a brand new passphrase", IdempotencyKey: "k1"),
+            new AccountChange(_user, null), _session, Passwords);
+
+        result.Failure.ShouldBe(UserFailure.InvalidCredentials);
+        changed.ShouldBeNull();
+        _session.PendingChanges.Operations().ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void a_password_change_stores_the_new_hash_records_it_in_the_trail_remembers_the_answer_and_tells_the_user()
+    {
+        var (result, changed) = ChangePasswordHandler.Handle(new ChangePassword(_user.Id, "the current passphrase", "a brand new passphrase", IdempotencyKey: "k1"),
+            new AccountChange(_user, null), _session, Passwords);
+
+        result.User!.Id.ShouldBe(_user.Id);
+        changed.ShouldNotBeNull().Email.ShouldBe("ann@example.com");
+        Passwords.Verify(_user, "a brand new passphrase", out _).ShouldBeTrue();
+        _session.PendingChanges.AllChangedFor<User>().ShouldBe([_user]);
+        _session.PendingChanges.AllChangedFor<SecurityEvent>().ShouldHaveSingleItem().Type.ShouldBe(SecurityEventTypes.PasswordChanged);
+        _session.PendingChanges.AllChangedFor<RememberedResult>().ShouldHaveSingleItem().Id.ShouldBe("k1");
+    }
+
+    [Fact]
+    public void a_change_repeated_under_its_key_answers_as_the_first_did_and_changes_nothing_again()
+    {
+        var first = UserResult.Success(_user.ToDetails());
+
+        var (result, changed) = ChangePasswordHandler.Handle(new ChangePassword(_user.Id, "no longer the password", "another one", IdempotencyKey: "k1"),
+            new AccountChange(null, first), _session, Passwords);
+
+        result.ShouldBe(first);
+        changed.ShouldBeNull();
+        _session.PendingChanges.Operations().ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void a_deleted_account_is_remembered_without_its_address_or_name_while_the_event_still_addresses_the_goodbye()
+    {
+        var (result, deleted) = DeleteUserHandler.Handle(new DeleteUser(_user.Id, "the current passphrase", IdempotencyKey: "k2"),
+            new AccountChange(_user, null), _session, Passwords);
+
+        result.User!.Email.ShouldBe("ann@example.com");
+        deleted.ShouldNotBeNull().Name.ShouldBe("Ann");
+        var remembered = _session.PendingChanges.AllChangedFor<RememberedResult>().ShouldHaveSingleItem();
+        (remembered.Result.User!.Email, remembered.Result.User.Name).ShouldBe(("", ""));
+    }
+
+    [Fact]
+    public void a_change_to_an_account_that_is_gone_answers_not_found()
+    {
+        UpdateProfileHandler.Handle(new UpdateProfile(_user.Id, "Bea"), new AccountChange(null, null), _session)
+            .Item1.Failure.ShouldBe(UserFailure.NotFound);
+        _session.PendingChanges.Operations().ShouldBeEmpty();
+    }
+}
