@@ -13,14 +13,15 @@ public static class ResetPasswordHandler
     public static void Configure(HandlerChain chain) =>
         chain.OnException(StorageConflicts.IsConcurrencyConflict).RetryTimes(2);
 
-    public static async Task<(UserResult, UserPasswordChanged?)> Handle(
-        ResetPassword command, IDocumentSession session, Passwords passwords, CancellationToken ct)
+    public static Task<TokenUse<PasswordResetToken>> LoadAsync(ResetPassword command, IQuerySession session, CancellationToken ct) =>
+        TokenUse<PasswordResetToken>.LoadAsync(session, command.Token, command.IdempotencyKey, ct);
+
+    public static (UserResult, UserPasswordChanged?) Handle(
+        ResetPassword command, TokenUse<PasswordResetToken> loaded, IDocumentSession session, Passwords passwords)
     {
-        if (await session.FindAsync(command.IdempotencyKey, ct) is { } remembered) return (remembered, null);
+        if (loaded.Remembered is { } remembered) return (remembered, null);
         var now = DateTimeOffset.UtcNow;
-        var reset = await session.LoadAsync<PasswordResetToken>(PasswordResetToken.HashOf(command.Token), ct);
-        if (reset is null || !reset.IsUsableAt(now) || await session.LoadAsync<User>(reset.UserId, ct) is not { } user)
-            return (UserResult.Failed(UserFailure.InvalidToken), null);
+        if (loaded is not { Token: { } reset, User: { } user } || !reset.IsUsableAt(now)) return (UserResult.Failed(UserFailure.InvalidToken), null);
 
         user.PasswordHash = passwords.Hash(user, command.NewPassword);
         user.Touch(now);

@@ -1,6 +1,8 @@
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
+using Marten;
+using Modular.Users.Contracts;
 
 namespace Modular.Users;
 
@@ -56,4 +58,18 @@ public sealed class EmailVerificationToken : SingleUseToken
 
     public static (EmailVerificationToken Document, string Token) Issue(Guid userId, DateTimeOffset now) =>
         Issue<EmailVerificationToken>(userId, now, Lifetime);
+}
+
+/// <summary>
+/// What a use of a single-use token reads before it decides (as <see cref="AccountChange"/> for a change by id): the
+/// answer of an earlier attempt under the request's key, else the token by its hash and the account it belongs to.
+/// </summary>
+public sealed record TokenUse<T>(T? Token, User? User, UserResult? Remembered) where T : SingleUseToken
+{
+    public static async Task<TokenUse<T>> LoadAsync(IQuerySession session, string token, string? key, CancellationToken ct)
+    {
+        if (await session.FindAsync(key, ct) is { } remembered) return new(null, null, remembered);
+        var found = await session.LoadAsync<T>(SingleUseToken.HashOf(token), ct);
+        return new(found, found is null ? null : await session.LoadAsync<User>(found.UserId, ct), null);
+    }
 }

@@ -13,14 +13,15 @@ public static class VerifyEmailHandler
     public static void Configure(HandlerChain chain) =>
         chain.OnException(StorageConflicts.IsConcurrencyConflict).RetryTimes(2);
 
-    public static async Task<(UserResult, UserEmailVerified?)> Handle(
-        VerifyEmail command, IDocumentSession session, UsersSettings settings, CancellationToken ct)
+    public static Task<TokenUse<EmailVerificationToken>> LoadAsync(VerifyEmail command, IQuerySession session, CancellationToken ct) =>
+        TokenUse<EmailVerificationToken>.LoadAsync(session, command.Token, command.IdempotencyKey, ct);
+
+    public static (UserResult, UserEmailVerified?) Handle(
+        VerifyEmail command, TokenUse<EmailVerificationToken> loaded, IDocumentSession session, UsersSettings settings)
     {
-        if (await session.FindAsync(command.IdempotencyKey, ct) is { } remembered) return (remembered, null);
+        if (loaded.Remembered is { } remembered) return (remembered, null);
         var now = DateTimeOffset.UtcNow;
-        var verification = await session.LoadAsync<EmailVerificationToken>(SingleUseToken.HashOf(command.Token), ct);
-        if (verification is null || !verification.IsUsableAt(now) || await session.LoadAsync<User>(verification.UserId, ct) is not { } user)
-            return (UserResult.Failed(UserFailure.InvalidToken), null);
+        if (loaded is not { Token: { } verification, User: { } user } || !verification.IsUsableAt(now)) return (UserResult.Failed(UserFailure.InvalidToken), null);
 
         user.EmailVerifiedAt = user.Touch(now);
         // The address is proved: now, and only now, an ADMIN_EMAILS address is an admin.

@@ -80,4 +80,26 @@ public sealed class AccountChangeDecisionTests : IDisposable
             .Item1.Failure.ShouldBe(UserFailure.NotFound);
         _session.PendingChanges.Operations().ShouldBeEmpty();
     }
+
+    [Fact]
+    public void a_reset_token_works_once_within_its_lifetime_and_ends_a_lockout()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var (token, _) = PasswordResetToken.Issue(_user.Id, now);
+        var command = new ResetPassword("the token itself", "a brand new passphrase");
+
+        ResetPasswordHandler.Handle(command, new TokenUse<PasswordResetToken>(token, _user, null), _session, Passwords)
+            .Item1.User!.Id.ShouldBe(_user.Id);
+        token.UsedAt.ShouldNotBeNull();
+        Passwords.Verify(_user, "a brand new passphrase", out _).ShouldBeTrue();
+        _session.PendingChanges.Operations().ShouldContain(o => o.DocumentType == typeof(LoginLockout)); // its delete: the only write of a lockout here
+
+        using var again = Store.LightweightSession();
+        ResetPasswordHandler.Handle(command, new TokenUse<PasswordResetToken>(token, _user, null), again, Passwords)
+            .Item1.Failure.ShouldBe(UserFailure.InvalidToken);
+        var (expired, _) = PasswordResetToken.Issue(_user.Id, now - PasswordResetToken.Lifetime - TimeSpan.FromSeconds(1));
+        ResetPasswordHandler.Handle(command, new TokenUse<PasswordResetToken>(expired, _user, null), again, Passwords)
+            .Item1.Failure.ShouldBe(UserFailure.InvalidToken);
+        again.PendingChanges.Operations().ShouldBeEmpty();
+    }
 }
