@@ -15,13 +15,22 @@ public static class RegisterUserHandler
     public static void Configure(HandlerChain chain) =>
         chain.OnException(StorageConflicts.IsUniqueViolation).RetryTimes(2);
 
-    public static async Task<(UserResult, UserRegistered?)> Handle(
-        RegisterUser command, IDocumentSession session, Passwords passwords, UsersSettings settings, ILogger logger, CancellationToken ct)
+    /// <summary>What the registration reads before it decides: the answer of an earlier attempt under the key, else whether the e-mail has an account.</summary>
+    public sealed record Registration(bool EmailTaken, UserResult? Remembered);
+
+    public static async Task<Registration> LoadAsync(RegisterUser command, IQuerySession session, CancellationToken ct)
     {
-        if (await session.FindAsync(command.IdempotencyKey, ct) is { } remembered) return (remembered, null);
+        if (await session.FindAsync(command.IdempotencyKey, ct) is { } remembered) return new(false, remembered);
         var email = Emails.Normalize(command.Email);
-        if (await session.Query<User>().AnyAsync(u => u.Email == email, ct))
-            return (UserResult.Failed(UserFailure.EmailTaken), null);
+        return new(await session.Query<User>().AnyAsync(u => u.Email == email, ct), null);
+    }
+
+    public static (UserResult, UserRegistered?) Handle(
+        RegisterUser command, Registration loaded, IDocumentSession session, Passwords passwords, UsersSettings settings, ILogger logger)
+    {
+        if (loaded.Remembered is { } remembered) return (remembered, null);
+        if (loaded.EmailTaken) return (UserResult.Failed(UserFailure.EmailTaken), null);
+        var email = Emails.Normalize(command.Email);
 
         var now = DateTimeOffset.UtcNow;
         var user = new User

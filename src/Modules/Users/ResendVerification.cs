@@ -7,16 +7,21 @@ namespace Modular.Users;
 
 public static class ResendVerificationHandler
 {
-    /// <returns>The event that makes Notifications send a new verification link; nothing when none is due.</returns>
-    public static async Task<EmailVerificationRequested?> Handle(
-        ResendVerification command, IDocumentSession session, ILogger<ResendVerification> logger, CancellationToken ct)
-    {
-        if (await session.LoadAsync<User>(command.UserId, ct) is not { } user || user.EmailVerifiedAt is not null)
-            return null;
+    /// <summary>What the request reads before it decides: the account, and whether it was sent a link that still works moments ago.</summary>
+    public sealed record ResendRequest(User? User, bool SentRecently);
 
-        var now = DateTimeOffset.UtcNow;
-        var recently = now - SingleUseToken.ResendInterval;
-        if (await session.Query<EmailVerificationToken>().AnyAsync(t => t.UserId == user.Id && t.UsedAt == null && t.CreatedAt > recently, ct))
+    public static async Task<ResendRequest> LoadAsync(ResendVerification command, IQuerySession session, CancellationToken ct)
+    {
+        if (await session.LoadAsync<User>(command.UserId, ct) is not { EmailVerifiedAt: null } user) return new(null, false);
+        var recently = DateTimeOffset.UtcNow - SingleUseToken.ResendInterval;
+        return new(user, await session.Query<EmailVerificationToken>().AnyAsync(t => t.UserId == user.Id && t.UsedAt == null && t.CreatedAt > recently, ct));
+    }
+
+    /// <returns>The event that makes Notifications send a new verification link; nothing when none is due (no account, verified already).</returns>
+    public static EmailVerificationRequested? Handle(ResendVerification command, ResendRequest loaded, IDocumentSession session, ILogger<ResendVerification> logger)
+    {
+        if (loaded.User is not { } user) return null;
+        if (loaded.SentRecently)
         {
             // The gateway has answered 202 all the same: the last e-mail's link still works.
             logger.LogInformation("Verification e-mail asked for again within {Minutes} minutes; no new e-mail",
@@ -25,6 +30,7 @@ public static class ResendVerificationHandler
         }
 
         // Only the latest e-mail's link works.
+        var now = DateTimeOffset.UtcNow;
         session.DeleteWhere<EmailVerificationToken>(t => t.UserId == user.Id);
         var (verification, token) = EmailVerificationToken.Issue(user.Id, now);
         session.Insert(verification);

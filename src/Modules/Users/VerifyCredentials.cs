@@ -5,6 +5,10 @@ using Modular.Users.Contracts.Events;
 
 namespace Modular.Users;
 
+/// <summary>
+/// One handler rather than a load and a decision like the other changes: the lockout must be read under the account's
+/// lock, and the lock is taken after the password hash (tens of milliseconds) so that it is never held while hashing.
+/// </summary>
 public static class VerifyCredentialsHandler
 {
     // The two-key form of PostgreSQL's advisory locks has a key space of its own (Wolverine's locks use the

@@ -5,17 +5,17 @@ using Modular.Users.Contracts;
 namespace Modular.UnitTests.Users;
 
 /// <summary>
-/// The decisions of the account changes, without PostgreSQL: <c>Handle</c> gets what <c>LoadAsync</c> would have read and
+/// The decisions of the Users handlers, without PostgreSQL: <c>Handle</c> gets what <c>LoadAsync</c> would have read and
 /// queues its writes on a session that is never committed (a Marten session opens no connection until it reads or saves).
 /// </summary>
-public sealed class AccountChangeDecisionTests : IDisposable
+public sealed class UsersDecisionTests : IDisposable
 {
     private static readonly Passwords Passwords = new();
     private static readonly DocumentStore Store = DocumentStore.For(o => o.Connection("Host=127.0.0.1;Port=1;Database=never-opened"));
     private readonly IDocumentSession _session = Store.LightweightSession();
     private readonly User _user;
 
-    public AccountChangeDecisionTests()
+    public UsersDecisionTests()
     {
         _user = new User { Id = Guid.CreateVersion7(), Email = "ann@example.com", Name = "Ann", Roles = [Roles.User] };
         _user.PasswordHash = Passwords.Hash(_user, "the current passphrase");
@@ -101,5 +101,39 @@ public sealed class AccountChangeDecisionTests : IDisposable
         ResetPasswordHandler.Handle(command, new TokenUse<PasswordResetToken>(expired, _user, null), again, Passwords)
             .Item1.Failure.ShouldBe(UserFailure.InvalidToken);
         again.PendingChanges.Operations().ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void a_registration_of_a_taken_email_is_refused_and_an_admin_address_starts_as_a_plain_user()
+    {
+        var settings = new UsersSettings(new HashSet<string> { "boss@example.com" }, LockoutPolicy.Default, TimeSpan.FromDays(90));
+        var logger = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+
+        RegisterUserHandler.Handle(new RegisterUser("Boss@Example.com", "a long passphrase", null), new RegisterUserHandler.Registration(EmailTaken: true, null),
+            _session, Passwords, settings, logger).Item1.Failure.ShouldBe(UserFailure.EmailTaken);
+        _session.PendingChanges.Operations().ShouldBeEmpty();
+
+        var (result, registered) = RegisterUserHandler.Handle(new RegisterUser("Boss@Example.com", "a long passphrase", null),
+            new RegisterUserHandler.Registration(EmailTaken: false, null), _session, Passwords, settings, logger);
+        result.User!.Email.ShouldBe("boss@example.com");
+        result.User.Roles.ShouldBe([Roles.User]); // admin only once the address is verified
+        registered.ShouldNotBeNull().VerificationToken.ShouldNotBeNullOrEmpty();
+        _session.PendingChanges.AllChangedFor<EmailVerificationToken>().ShouldHaveSingleItem().Id
+            .ShouldBe(SingleUseToken.HashOf(registered.VerificationToken)); // stored as its hash, never the token
+    }
+
+    [Fact]
+    public void a_reset_request_sends_nothing_for_an_unknown_email_or_within_minutes_of_the_last_link()
+    {
+        var logger = Microsoft.Extensions.Logging.Abstractions.NullLogger<RequestPasswordReset>.Instance;
+        var command = new RequestPasswordReset("ann@example.com");
+
+        RequestPasswordResetHandler.Handle(command, new RequestPasswordResetHandler.ResetRequest(null, false), _session, logger).ShouldBeNull();
+        RequestPasswordResetHandler.Handle(command, new RequestPasswordResetHandler.ResetRequest(_user, SentRecently: true), _session, logger).ShouldBeNull();
+        _session.PendingChanges.Operations().ShouldBeEmpty();
+
+        var requested = RequestPasswordResetHandler.Handle(command, new RequestPasswordResetHandler.ResetRequest(_user, false), _session, logger);
+        requested.ShouldNotBeNull().UserId.ShouldBe(_user.Id);
+        _session.PendingChanges.AllChangedFor<PasswordResetToken>().ShouldHaveSingleItem().Id.ShouldBe(SingleUseToken.HashOf(requested.Token));
     }
 }
