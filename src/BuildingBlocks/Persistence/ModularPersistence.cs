@@ -57,10 +57,22 @@ public static class ModularPersistence
         opts.Policies.OnException<MartenSchemaException>()
             .RetryWithCooldown(TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(1));
 
+        // A database that restarts or drops its connections fails the handlers running at that moment. They retry until
+        // it is back (about 15 s in all) instead of going straight to the dead-letter queue, which lives in that database
+        // too: the notification-service's listeners have no inbox (ADR 19), and a welcome e-mail's event was lost that
+        // way in the fault suite ("PostgreSQL restarted", 57P03 "the database system is shutting down").
+        opts.Policies.OnException(IsTransientDatabaseFailure)
+            .RetryWithCooldown(TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4),
+                TimeSpan.FromSeconds(8));
+
         opts.Services.AddHealthChecks()
             .AddNpgSql(connectionString, name: "postgres", tags: [HealthEndpoints.ReadyTag, HealthEndpoints.StartupTag], timeout: HealthEndpoints.CheckTimeout);
         return opts;
     }
+
+    /// <summary>A failure of the database itself (down, restarting, connections cut), not of the command: worth retrying.</summary>
+    public static bool IsTransientDatabaseFailure(Exception e) =>
+        e is NpgsqlException { IsTransient: true } || e.InnerException is NpgsqlException { IsTransient: true };
 
     public static string MessageStorageSchema(string serviceName) =>
         "wolverine_" + new string(serviceName.Select(c => char.IsAsciiLetterOrDigit(c) ? c : '_').ToArray());

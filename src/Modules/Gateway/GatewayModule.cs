@@ -116,7 +116,7 @@ public static class GatewayModule
             .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status401Unauthorized);
         auth.MapGet("/me", GetMeEndpoint.Handle).RequireAuthorization().WithMetadata(UserProfiles.ReadsOwnProfile.Instance)
             .Documented("getMe", "Your account", "The signed-in user, answered from the gateway's read model without a round trip to Users.")
-            .Produces<UserDetails>().ProducesProblem(StatusCodes.Status401Unauthorized);
+            .Produces<Modular.Gateway.Users.User>().ProducesProblem(StatusCodes.Status401Unauthorized);
         auth.MapGet("/sessions", ListSessionsEndpoint.Handle).RequireAuthorization()
             .Documented("listSessions", "Your live sessions", "Every session of yours that has not ended, most recently used first; `current` marks this one.")
             .Produces<List<SessionView>>().ProducesProblem(StatusCodes.Status401Unauthorized);
@@ -148,7 +148,7 @@ public static class GatewayModule
             .ProducesProblem(StatusCodes.Status504GatewayTimeout);
         users.MapPatch("/me", UpdateMeEndpoint.Handle).WaitsForUsers().Validates(UpdateMeEndpoint.Rules)
             .Documented("updateMe", "Change your name", "The new name shows on every replica within a second.")
-            .Produces<UserDetails>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status401Unauthorized);
+            .Produces<Modular.Gateway.Users.User>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status401Unauthorized);
         users.MapDelete("/me", DeleteMeEndpoint.Handle).WaitsForUsers().CostsAPasswordHash().LimitedLikeAuth().Validates(DeleteMeEndpoint.Rules, absent: new DeleteMeRequest(null))
             .Documented("deleteMe", "Delete your account", "Needs the current password. Every session ends; the security trail keeps its entries without the account's data.")
             .Produces(StatusCodes.Status204NoContent).ProducesValidationProblem().ProducesProblem(StatusCodes.Status401Unauthorized);
@@ -157,17 +157,17 @@ public static class GatewayModule
             .Produces<AccountExport>().ProducesProblem(StatusCodes.Status401Unauthorized);
         users.MapGet("/me/security-events", ListSecurityEventsEndpoint.Mine).WaitsForUsers()
             .Documented("listMySecurityEvents", "Your security trail", "Logins, lockouts, password changes and ended sessions, newest first, paged.")
-            .Produces<SecurityEventPage>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status401Unauthorized);
+            .Produces<Modular.Gateway.Users.SecurityEventPage>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status401Unauthorized);
         users.MapGet("/{id}/security-events", ListSecurityEventsEndpoint.OfUser).WaitsForUsers().RequireAuthorization(AdminPolicy)
             .Documented("listSecurityEvents", "A user's security trail (admin)", "As listMySecurityEvents, for any user.")
-            .Produces<SecurityEventPage>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden)
+            .Produces<Modular.Gateway.Users.SecurityEventPage>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound);
         users.MapGet("/", ListUsersEndpoint.Handle).WaitsForUsers().RequireAuthorization(AdminPolicy)
             .Documented("listUsers", "Every user (admin)", "Paged with `page` (from 1) and `pageSize` (20 by default).")
-            .Produces<UserPage>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden);
+            .Produces<Modular.Gateway.Users.UserPage>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden);
         users.MapGet("/{id}", GetUserEndpoint.Handle).WithMetadata(UserProfiles.ReadsOwnProfile.Instance)
             .Documented("getUser", "One user (admin, or yourself)", "Your own id is answered from the gateway's read model; another user's needs the admin role.")
-            .Produces<UserDetails>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden)
+            .Produces<Modular.Gateway.Users.User>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }

@@ -326,7 +326,7 @@ public sealed partial class UserRequestsTests(SingleProcessApp app) : Infrastruc
     [Fact]
     public async Task list_users_pages_in_registration_order_with_the_total()
     {
-        var registered = new List<UserDetails>();
+        var registered = new List<Modular.Gateway.Users.User>();
         foreach (var name in new[] { "one", "two", "three", "four", "five" })
             registered.Add((await App.RegisterAsync($"{name}@example.com")).User);
 

@@ -88,7 +88,7 @@ internal sealed class TokenIssuer(JwtSettings settings, TokenStore store, TimePr
             new Claim(GenerationClaim, gen, ClaimValueTypes.Integer64),
             new Claim(SessionStartClaim, sst, ClaimValueTypes.Integer64),
         ]);
-        return new TokenPair(access, refresh, "Bearer", (int)accessLifetime.TotalSeconds, user);
+        return new TokenPair(access, refresh, "Bearer", (int)accessLifetime.TotalSeconds, Modular.Gateway.Users.User.From(user));
     }
 
     private static TimeSpan Until(DateTimeOffset now, TimeSpan lifetime, DateTimeOffset sessionEnds) =>
@@ -150,4 +150,4 @@ internal sealed record SessionClaims(Guid UserId, string Family, string TokenId,
 }
 
 /// <summary>The body of a successful register, login or refresh.</summary>
-public sealed record TokenPair(string AccessToken, string RefreshToken, string TokenType, int ExpiresIn, UserDetails User);
+public sealed record TokenPair(string AccessToken, string RefreshToken, string TokenType, int ExpiresIn, Modular.Gateway.Users.User User);

@@ -10,8 +10,8 @@ using Wolverine;
 namespace Modular.Gateway.Users;
 
 /// <summary>Everything the service holds about the caller, in one document (GDPR art. 15 and 20).</summary>
-public sealed record AccountExport(DateTimeOffset ExportedAt, UserDetails User, IReadOnlyList<SessionView> Sessions,
-    IReadOnlyList<SecurityEventView> SecurityEvents, IReadOnlyList<EmailSentView> Emails);
+public sealed record AccountExport(DateTimeOffset ExportedAt, User User, IReadOnlyList<SessionView> Sessions,
+    IReadOnlyList<SecurityEvent> SecurityEvents, IReadOnlyList<EmailSentView> Emails);
 
 /// <summary>
 /// <c>GET /api/v1/users/me/export</c>: the account from Users, the sessions from the token store, the security trail
@@ -25,17 +25,17 @@ internal static class ExportMeEndpoint
         var caller = principal.Session();
         if ((await bus.InvokeAsync<UserResult>(new GetUser(caller.UserId), ct)).User is not { } user) return Problems.AccountGone();
 
-        var trail = new List<SecurityEventView>();
+        var trail = new List<SecurityEvent>();
         for (var page = 1; ; page++)
         {
-            var events = await bus.InvokeAsync<SecurityEventPage>(
+            var events = await bus.InvokeAsync<Modular.Users.Contracts.SecurityEventPage>(
                 new Modular.Users.Contracts.ListSecurityEvents(user.Id, page, Paging.MaxPageSize), ct);
-            trail.AddRange(events.Items);
+            trail.AddRange(events.Items.Select(SecurityEvent.From));
             if (events.Items.Count < events.PageSize || trail.Count >= events.Total) break;
         }
         var emails = await bus.InvokeAsync<EmailsSent>(new ListEmailsSent(user.Id), ct);
 
         http.Response.Headers.ContentDisposition = "attachment; filename=\"modular-account.json\"";
-        return TypedResults.Ok(new AccountExport(clock.GetUtcNow(), user, await SessionView.ListAsync(store, caller), trail, emails.Items));
+        return TypedResults.Ok(new AccountExport(clock.GetUtcNow(), User.From(user), await SessionView.ListAsync(store, caller), trail, emails.Items));
     }
 }

@@ -19,6 +19,6 @@ internal static class GetUserEndpoint
         if (!principal.IsInRole(Roles.Admin)) return Problems.Forbidden("Only administrators may read other users' accounts.");
 
         var result = await bus.InvokeAsync<UserResult>(new GetUser(userId), ct);
-        return result.User is { } user ? TypedResults.Ok(user) : Problems.NotFound("There is no user with this id.");
+        return result.User is { } user ? TypedResults.Ok(User.From(user)) : Problems.NotFound("There is no user with this id.");
     }
 }

@@ -24,7 +24,7 @@ internal static class ListSecurityEventsEndpoint
     {
         if (Problems.InvalidPage(page, pageSize) is { } invalid) return invalid;
 
-        var result = await bus.InvokeAsync<SecurityEventPage>(new Modular.Users.Contracts.ListSecurityEvents(userId, page, pageSize), ct);
-        return result.Found ? TypedResults.Ok(result) : Problems.NotFound("There is no user with this id.");
+        var result = await bus.InvokeAsync<Modular.Users.Contracts.SecurityEventPage>(new Modular.Users.Contracts.ListSecurityEvents(userId, page, pageSize), ct);
+        return result.Found ? TypedResults.Ok(SecurityEventPage.From(result)) : Problems.NotFound("There is no user with this id.");
     }
 }

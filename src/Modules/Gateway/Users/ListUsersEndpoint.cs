@@ -11,6 +11,6 @@ internal static class ListUsersEndpoint
     {
         if (Problems.InvalidPage(page, pageSize) is { } invalid) return invalid;
 
-        return TypedResults.Ok(await bus.InvokeAsync<UserPage>(new ListUsers(page, pageSize), ct));
+        return TypedResults.Ok(UserPage.From(await bus.InvokeAsync<Modular.Users.Contracts.UserPage>(new ListUsers(page, pageSize), ct)));
     }
 }

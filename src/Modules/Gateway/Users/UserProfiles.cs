@@ -87,7 +87,7 @@ public sealed class UserProfiles
     /// <summary>Keeps <paramref name="user"/>, as Users just answered it, unless a newer copy is kept already.</summary>
     internal async Task<string> StoreAsync(UserDetails user)
     {
-        var json = JsonSerializer.Serialize(user, _json);
+        var json = JsonSerializer.Serialize(User.From(user), _json);
         await _redis.GetDatabase().ScriptEvaluateAsync(StoreScript, [Key(user.Id)],
             [VersionOf(user.UpdatedAt), json, TokenStore.Seconds(_settings.RefreshLifetime)]);
         return json;
