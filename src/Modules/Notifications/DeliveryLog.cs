@@ -65,6 +65,9 @@ public sealed record Email(string Template, Guid EventId, Guid UserId, MailboxAd
         logger.LogInformation("Sent the {Template} e-mail of event {EventId} to user {UserId}", Template, EventId, UserId);
     }
 
+    /// <summary>Without <see cref="Model"/>: it holds the e-mail's links, whose tokens must never reach a log line.</summary>
+    public override string ToString() => $"Email {{ Template = {Template}, EventId = {EventId}, UserId = {UserId} }}";
+
     public static string MessageIdFor(Guid eventId, string template, MailboxAddress from) =>
         $"{template}.{eventId:N}@{from.Domain}";
 

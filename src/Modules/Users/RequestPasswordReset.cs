@@ -15,8 +15,7 @@ public static class RequestPasswordResetHandler
     {
         var email = Emails.Normalize(command.Email);
         if (await session.Query<User>().FirstOrDefaultAsync(u => u.Email == email, ct) is not { } user) return new(null, false);
-        var recently = DateTimeOffset.UtcNow - SingleUseToken.ResendInterval;
-        return new(user, await session.Query<PasswordResetToken>().AnyAsync(t => t.UserId == user.Id && t.UsedAt == null && t.CreatedAt > recently, ct));
+        return new(user, await SingleUseToken.SentRecentlyAsync<PasswordResetToken>(session, user.Id, ct));
     }
 
     /// <returns>The event that makes Notifications send the reset e-mail; nothing for an unknown e-mail.</returns>

@@ -13,8 +13,7 @@ public static class ResendVerificationHandler
     public static async Task<ResendRequest> LoadAsync(ResendVerification command, IQuerySession session, CancellationToken ct)
     {
         if (await session.LoadAsync<User>(command.UserId, ct) is not { EmailVerifiedAt: null } user) return new(null, false);
-        var recently = DateTimeOffset.UtcNow - SingleUseToken.ResendInterval;
-        return new(user, await session.Query<EmailVerificationToken>().AnyAsync(t => t.UserId == user.Id && t.UsedAt == null && t.CreatedAt > recently, ct));
+        return new(user, await SingleUseToken.SentRecentlyAsync<EmailVerificationToken>(session, user.Id, ct));
     }
 
     /// <returns>The event that makes Notifications send a new verification link; nothing when none is due (no account, verified already).</returns>

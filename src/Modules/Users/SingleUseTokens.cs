@@ -32,6 +32,13 @@ public abstract class SingleUseToken
         return (token, HashOf(token));
     }
 
+    /// <summary>Whether <paramref name="userId"/> was sent a <typeparamref name="T"/> within <see cref="ResendInterval"/> that still works.</summary>
+    public static Task<bool> SentRecentlyAsync<T>(IQuerySession session, Guid userId, CancellationToken ct) where T : SingleUseToken
+    {
+        var recently = DateTimeOffset.UtcNow - ResendInterval;
+        return session.Query<T>().AnyAsync(t => t.UserId == userId && t.UsedAt == null && t.CreatedAt > recently, ct);
+    }
+
     public static string HashOf(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
 
     /// <summary>A new token for <paramref name="userId"/> valid for <paramref name="lifetime"/>: the document to store and the token to send.</summary>

@@ -30,6 +30,7 @@ public sealed class EmailDecisionTests
 
         (email.Template, email.EventId, email.UserId).ShouldBe(("password-reset", EventId, UserId));
         Variable(email, "reset_link").ShouldBe("https://app.example.com/base/reset-password?token=reset-token");
+        email.ToString().ShouldNotContain("reset-token"); // a logged side effect never shows the link
     }
 
     [Fact]
