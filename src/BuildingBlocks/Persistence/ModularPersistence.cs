@@ -5,6 +5,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Modular.BuildingBlocks.Configuration;
 using Modular.BuildingBlocks.Hosting;
 using Npgsql;
+using Polly;
+using Polly.Retry;
 using Wolverine;
 using Wolverine.ErrorHandling;
 using Wolverine.Marten;
@@ -25,11 +27,7 @@ public static class ModularPersistence
         opts.Services.AddSingleton<PersistenceRegistered>();
 
         var connectionString = settings.Required("DATABASE_URL", ParseDatabaseUrl, secret: true);
-        opts.Services.AddMarten(marten =>
-            {
-                marten.Connection(connectionString);
-                marten.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
-            })
+        opts.Services.AddMarten(marten => ConfigureStore(marten, connectionString))
             .UseLightweightSessions()
             // Each service keeps its own inbox, outbox and node records: services that share a database
             // must not recover (and try to handle) each other's messages.
@@ -68,6 +66,28 @@ public static class ModularPersistence
         opts.Services.AddHealthChecks()
             .AddNpgSql(connectionString, name: "postgres", tags: [HealthEndpoints.ReadyTag, HealthEndpoints.StartupTag], timeout: HealthEndpoints.CheckTimeout);
         return opts;
+    }
+
+    /// <summary>The settings of the Marten store, whichever modules use it.</summary>
+    public static void ConfigureStore(StoreOptions marten, string connectionString)
+    {
+        marten.Connection(connectionString);
+        marten.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
+        // A commit that failed because the database ended its connection (restart, pg_terminate_backend) runs again on a
+        // new connection, a few times within 350 ms, before Marten's own write policy. Marten does not replay those: a
+        // commit may have landed before the connection died, and replaying event appends would duplicate them. This store
+        // appends no events; its commits are upserts, deletes and inserts keyed by id, so a replay of a commit that landed
+        // fails on the key and changes nothing (docs/adr/0025). Without it the handler's retry ran the whole handler
+        // again, and an e-mail sent before its delivery log's insert met a dead connection went out twice (fault suite,
+        // "PostgreSQL connections killed"). Npgsql empties the pool when the database ends a connection, so the next try
+        // does not take another dead one.
+        marten.ExtendWritePolly(polly => polly.AddRetry(new RetryStrategyOptions
+        {
+            ShouldHandle = new PredicateBuilder().Handle<Exception>(IsTransientDatabaseFailure),
+            MaxRetryAttempts = 3,
+            Delay = TimeSpan.FromMilliseconds(50),
+            BackoffType = DelayBackoffType.Exponential,
+        }));
     }
 
     /// <summary>A failure of the database itself (down, restarting, connections cut), not of the command: worth retrying.</summary>

@@ -1,7 +1,8 @@
 using Alba;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Logging;
-using Npgsql;
+using Marten;
+using Modular.BuildingBlocks.Persistence;
 using StackExchange.Redis;
 
 namespace Modular.Tests.Infrastructure;
@@ -36,20 +37,21 @@ public abstract class ModularApp : IAsyncLifetime
     protected static async Task<Scrape> ScrapeAsync(IAlbaHost host) =>
         new((await host.Scenario(s => s.Get.Url("/metrics"))).ReadAsText());
 
+    private DocumentStore[]? _moduleData;
+
+    private static readonly string[] ModuleSchemas = [Modular.Users.UsersModule.Schema, Modular.Notifications.NotificationsModule.Schema];
+
     /// <summary>Every test starts from empty user data, an empty Redis database and an empty mailbox.</summary>
     public async Task ResetAsync()
     {
-        await using (var connection = await TestDatabase.OpenAsync(DatabaseUrl))
+        // Module data only: Marten's cleaner empties its tables of each module's schema; Wolverine's tables, in schemas
+        // of their own, belong to the running processes.
+        _moduleData ??= ModuleSchemas.Select(schema => DocumentStore.For(o =>
         {
-            // Module data only; Wolverine's own tables belong to the running processes.
-            await using var truncate = new NpgsqlCommand("""
-                DO $$ DECLARE t text; BEGIN
-                  FOR t IN SELECT format('%I.%I', schemaname, tablename) FROM pg_tables WHERE schemaname IN ('users', 'notifications')
-                  LOOP EXECUTE 'TRUNCATE ' || t; END LOOP;
-                END $$;
-                """, connection);
-            await truncate.ExecuteNonQueryAsync();
-        }
+            o.Connection(ModularPersistence.ParseDatabaseUrl(DatabaseUrl));
+            o.DatabaseSchemaName = schema;
+        })).ToArray();
+        foreach (var store in _moduleData) await store.Advanced.Clean.DeleteAllDocumentsAsync();
 
         await EmptyRedisAsync();
         Mail.Clear();
