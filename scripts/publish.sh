@@ -2,7 +2,7 @@
 # The Release build of the one host, as the image runs it: Wolverine's handler code pre-generated with
 # `codegen write` and compiled in, so that Production (TypeLoadMode.Static) needs no compiler at run time.
 # Used by docker/Dockerfile and by the tests of the published output (tests/Modular.Tests/Deployment).
-#   bash scripts/publish.sh OUTPUT_DIR
+#   [READY_TO_RUN=false] bash scripts/publish.sh OUTPUT_DIR
 set -euo pipefail
 out=$(realpath -m "${1:?usage: scripts/publish.sh OUTPUT_DIR}")
 cd "$(dirname "$0")/.."
@@ -39,8 +39,10 @@ find "$generated" -name GeneratedHandlerRegistry.cs -delete
 
 # ReadyToRun: the assemblies carry native code compiled ahead of time, so a start-up runs little of the JIT
 # (cold start, docs/performance.md); the JIT still re-compiles hot methods with its profile once they run.
+# READY_TO_RUN=false skips that compilation (90 of the 130 s of a publish from a fresh clone) and nothing else:
+# the tests publish so, the image and the benchmark do not.
 log "publishing to $out"
 dotnet publish src/Host -c Release -o "$out" -v q --nologo -p:IncludeGeneratedCode=true \
-  -r linux-x64 --self-contained false -p:PublishReadyToRun=true >&2
+  -r linux-x64 --self-contained false -p:PublishReadyToRun="${READY_TO_RUN:-true}" >&2
 rm -rf "$generated"
 log "done"
