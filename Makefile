@@ -13,8 +13,8 @@ DEV_ENV := . scripts/dev-env.sh
 
 # Starts (or reuses) the services and exports the URLs they print.
 SERVICES := set -a && eval "$$(bash scripts/services.sh)" && set +a
-# The topics of src/BuildingBlocks/Messaging/MessagingTopology.cs, created before any consumer starts.
-TOPICS := users.requests users.events notifications.requests
+# The topics the services share, as the host lists them, created before any consumer starts.
+TOPICS := $$(bash scripts/shared-topics.sh)
 
 .PHONY: services run split test reliability bench build publish image image-tag clean
 

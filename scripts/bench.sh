@@ -329,7 +329,7 @@ redis-cli -u "$BENCH_REDIS_URL" flushdb >/dev/null
 # A broker of our own (DATA_DIR), fresh each run: `make test`'s broker, if it runs, is left alone.
 DATA_DIR=$BENCH_DIR bash scripts/kafka-test-broker.sh --stop
 BROKER_STARTED=1
-eval "$(DATA_DIR=$BENCH_DIR bash scripts/kafka-test-broker.sh users.requests users.events notifications.requests)"
+eval "$(DATA_DIR=$BENCH_DIR bash scripts/kafka-test-broker.sh $(bash scripts/shared-topics.sh))"
 
 # Publishing takes minutes: the output is reused while what it is made of is unchanged (BENCH_REPUBLISH=1 forces it).
 sources=(src scripts/publish.sh Directory.Build.props Directory.Packages.props global.json)

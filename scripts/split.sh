@@ -13,7 +13,7 @@ LOG_TAG=split
 
 set -a
 eval "$(bash scripts/services.sh)"
-eval "$(bash scripts/kafka-test-broker.sh users.requests users.events notifications.requests)"
+eval "$(bash scripts/kafka-test-broker.sh $(bash scripts/shared-topics.sh))"
 set +a
 
 log "building"

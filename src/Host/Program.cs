@@ -10,6 +10,7 @@ using Wolverine;
 if (args is [HealthProbe.Command, ..]) return await HealthProbe.RunAsync(args);
 // The Kubernetes Job and the Compose one-shot that create the Kafka topics before the services start (docs/adr/0014).
 if (args is [TopicProvisioning.Command]) return await TopicProvisioning.RunAsync();
+if (args is [TopicProvisioning.ListCommand]) return TopicProvisioning.List();
 
 try
 {

@@ -17,6 +17,16 @@ public static class TopicProvisioning
 {
     public const string Command = "provision-topics";
 
+    /// <summary><c>Modular.Host.dll list-topics</c>: the names of the topics the services share, one per line, for the
+    /// scripts that start a test broker with them (scripts/shared-topics.sh); reads no setting and connects to nothing.</summary>
+    public const string ListCommand = "list-topics";
+
+    public static int List()
+    {
+        foreach (var topic in MessagingTopology.SharedTopics()) Console.WriteLine(topic.Name);
+        return 0;
+    }
+
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
     public static async Task<int> RunAsync()

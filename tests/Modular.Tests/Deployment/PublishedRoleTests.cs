@@ -116,6 +116,16 @@ public sealed partial class PublishedRoleTests
         broker.Topics().Order().ShouldBe(topics.Order()); // nothing else
     }
 
+    [Fact]
+    public async Task list_topics_prints_the_shared_topics_one_per_line_without_any_setting()
+    {
+        // The list scripts/shared-topics.sh gives the test broker (make test, make split, make bench).
+        await using var run = HostProcess.Start(new Dictionary<string, string>(), TopicProvisioning.ListCommand);
+        (await run.WaitForExitAsync(TimeSpan.FromSeconds(60))).ShouldBe(0, run.Output + run.Errors);
+        run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .ShouldBe(MessagingTopology.SharedTopics().Select(t => t.Name));
+    }
+
     private const string HealthProbeCommand = Modular.BuildingBlocks.Hosting.HealthProbe.Command;
 
     private static IEnumerable<string> Names(Match line, string group) =>
