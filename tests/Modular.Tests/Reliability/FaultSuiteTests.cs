@@ -134,7 +134,7 @@ public sealed class FaultSuiteTests(FaultTopology topology, ITestOutputHelper ou
     /// Waits, with the load running, until each operation has succeeded from both gateways after <paramref name="since"/>
     /// and nothing has failed for 2 s: the topology serves again.
     /// </summary>
-    private static async Task WaitUntilEveryOperationSucceededAsync(LoadDriver load, DateTime since, TimeSpan timeout, string when)
+    private async Task WaitUntilEveryOperationSucceededAsync(LoadDriver load, DateTime since, TimeSpan timeout, string when)
     {
         string[] operations = ["register", "me", "refresh"];
         var served = await Eventually.ReadAsync(() =>
@@ -145,7 +145,18 @@ public sealed class FaultSuiteTests(FaultTopology topology, ITestOutputHelper ou
             return Task.FromResult(DateTime.UtcNow - lastFailure > TimeSpan.FromSeconds(2)
                                    && operations.All(op => clean.Any(a => a.Operation == op && Success.Contains(a.Status))));
         }, done => done, timeout, TimeSpan.FromMilliseconds(250));
-        served.ShouldBeTrue($"the topology did not serve every operation without failures {when} within {timeout.TotalSeconds} s");
+        served.ShouldBeTrue($"the topology did not serve every operation without failures {when} within {timeout.TotalSeconds} s; "
+                            + Diagnosis(load));
+    }
+
+    /// <summary>What a reader of a failed run needs first: the answers of the last 10 s by operation, gateway and status,
+    /// and the roles whose process has exited (the CI shows the failure's message, not the services' logs).</summary>
+    private string Diagnosis(LoadDriver load)
+    {
+        var recent = load.Answers.Where(a => a.At > DateTime.UtcNow.AddSeconds(-10))
+            .GroupBy(a => $"{a.Operation}@{a.Gateway}:{a.Status}").OrderBy(g => g.Key).Select(g => $"{g.Key}x{g.Count()}");
+        var exited = topology.Roles.Where(r => r.Process.HasExited).Select(r => $"{r.Name} exited {r.Process.ExitCode}");
+        return $"last 10 s: {string.Join(" ", recent)}; {(exited.Any() ? string.Join(", ", exited) : "every role runs")}";
     }
 
     /// <summary>

@@ -54,7 +54,8 @@ public sealed class LoadDriver : IAsyncDisposable
         for (var client = 0; client < clients; client++) _clients.Add(Task.Run(() => RunClientAsync(_stop.Token)));
     }
 
-    public sealed record Answer(DateTime At, string Operation, int Status);
+    /// <summary>One answer: when, to what, its status, and which gateway gave it (by index).</summary>
+    public sealed record Answer(DateTime At, string Operation, int Status, int Gateway);
 
     private async Task RunClientAsync(CancellationToken stop)
     {
@@ -123,7 +124,7 @@ public sealed class LoadDriver : IAsyncDisposable
                 using var response = await _http.SendAsync(request);
                 var text = await response.Content.ReadAsStringAsync();
                 var status = (int)response.StatusCode;
-                Answers.Enqueue(new Answer(DateTime.UtcNow, operation, status));
+                Answers.Enqueue(new Answer(DateTime.UtcNow, operation, status, index));
                 return (status, text.Length > 0 && text[0] == '{' ? JsonDocument.Parse(text).RootElement.Clone() : default);
             }
             catch (HttpRequestException e) when (e.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionRefused }
@@ -133,7 +134,7 @@ public sealed class LoadDriver : IAsyncDisposable
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
             {
-                Answers.Enqueue(new Answer(DateTime.UtcNow, operation, Cut));
+                Answers.Enqueue(new Answer(DateTime.UtcNow, operation, Cut, index));
                 return (Cut, default);
             }
         }
