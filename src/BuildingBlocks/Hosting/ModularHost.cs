@@ -49,9 +49,11 @@ public static class ModularHost
     }
 
     /// <summary>Reads the host-level variables and registers what every process serves: JSON rules, problem details, health.</summary>
-    public static HostRole AddModularHosting(this WebApplicationBuilder builder, SettingsReader settings)
+    /// <param name="catalog">Every module the host can run (<c>Program.Modules</c>): <c>MODULES</c> names some of them.</param>
+    public static HostRole AddModularHosting(this WebApplicationBuilder builder, SettingsReader settings,
+        IReadOnlyList<ModuleDefinition> catalog)
     {
-        var role = HostRole.Read(settings);
+        var role = HostRole.Read(settings, catalog);
         builder.AddCorrelation();
         builder.AddTracing(settings, role);
         InlineConsoleLoggerProvider.ReplaceConsoleLogger(builder.Logging);

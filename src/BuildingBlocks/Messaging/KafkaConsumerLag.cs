@@ -1,6 +1,7 @@
 using Confluent.Kafka;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Modular.BuildingBlocks.Hosting;
 using Prometheus;
 
 namespace Modular.BuildingBlocks.Messaging;
@@ -10,7 +11,7 @@ namespace Modular.BuildingBlocks.Messaging;
 /// minus the group's committed offset, measured when Prometheus scrapes. Every Kafka process reports the lag of
 /// every service's consumer group, so the lag of a service that is down is still seen (aggregate with <c>max</c>).
 /// </summary>
-public sealed class KafkaConsumerLag(KafkaSettings kafka, ILogger<KafkaConsumerLag> logger) : IHostedService, IDisposable
+public sealed class KafkaConsumerLag(HostRole role, KafkaSettings kafka, ILogger<KafkaConsumerLag> logger) : IHostedService, IDisposable
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(2);
 
@@ -53,7 +54,7 @@ public sealed class KafkaConsumerLag(KafkaSettings kafka, ILogger<KafkaConsumerL
         try
         {
             var (consumer, admin) = _client.Value;
-            foreach (var (_, group, topic) in MessagingTopology.ServiceConsumerGroups)
+            foreach (var (_, group, topic) in MessagingTopology.ServiceConsumerGroups(role.Catalog))
             {
                 var partitions = admin.GetMetadata(topic, Timeout).Topics.SingleOrDefault(t => t.Topic == topic)?.Partitions
                     .Select(p => new TopicPartition(topic, p.PartitionId)).ToList() ?? [];

@@ -48,11 +48,12 @@ public sealed record KafkaSettings(string Brokers, TimeSpan SessionTimeout, Time
     /// <summary>The default of <c>REQUEST_TIMEOUT</c>; also the bound of a request inside one process, which reads no Kafka settings.</summary>
     public static readonly TimeSpan DefaultRequestTimeout = TimeSpan.FromSeconds(5);
 
-    /// <param name="gateway">Whether this process runs the gateway, the only one that reads replies (and <c>GATEWAY_REPLICA</c>).</param>
-    public static KafkaSettings Read(SettingsReader settings, string brokers, bool gateway = false)
+    /// <param name="awaitsReplies">Whether this process runs a module that waits for replies (the gateway): only such a
+    /// process reads a replies topic, and <c>GATEWAY_REPLICA</c>, which names it.</param>
+    public static KafkaSettings Read(SettingsReader settings, string brokers, bool awaitsReplies = false)
     {
         var kafka = ReadShared(settings, brokers);
-        return gateway && settings.Optional<string?>("GATEWAY_REPLICA", null, MessagingTopology.ReplyTopicOf) is { } topic
+        return awaitsReplies && settings.Optional<string?>("GATEWAY_REPLICA", null, MessagingTopology.ReplyTopicOf) is { } topic
             ? kafka with { ReplyTopic = topic }
             : kafka;
     }

@@ -19,7 +19,7 @@ namespace Modular.BuildingBlocks.Messaging;
 public sealed class KafkaTopics(HostRole role, KafkaSettings kafka, ILogger<KafkaTopics> logger) : IHealthCheck, IDisposable
 {
     private readonly IReadOnlyList<string> _topics = MessagingTopology.TopicsUsed(role, kafka);
-    private readonly TopicSpec? _replyTopic = role.Runs(Module.Gateway) ? MessagingTopology.ReplyTopicSpec(kafka) : null;
+    private readonly TopicSpec? _replyTopic = role.AwaitsReplies ? MessagingTopology.ReplyTopicSpec(kafka) : null;
     private bool _adminCreatesTopics = true;
 
     private readonly Lazy<(IProducer<Null, Null> Producer, IAdminClient Admin)> _client = new(() =>

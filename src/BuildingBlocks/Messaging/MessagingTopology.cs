@@ -1,55 +1,24 @@
-using System.Reflection;
 using System.Text.RegularExpressions;
 using Confluent.Kafka;
 using Microsoft.Extensions.DependencyInjection;
 using Modular.BuildingBlocks.Hosting;
-using Module = Modular.BuildingBlocks.Hosting.Module;
 using Wolverine;
 using Wolverine.Kafka;
 
 namespace Modular.BuildingBlocks.Messaging;
 
 /// <summary>
-/// Where cross-module messages flow when the modules run in different processes (<c>KAFKA_BROKERS</c> set).
-/// In one process the same messages go through Wolverine's durable local queues and none of this applies.
-/// <code>
-/// topic                         carries                                                written by            read by (consumer group)
-/// users.requests                requests to Users: types in Modular.Users.Contracts    gateway               user-service
-/// users.events                  events of Users: Modular.Users.Contracts.Events,       user-service (outbox) notification-service,
-///                               keyed by UserId so one user's events stay in order                           gateway (its read model)
-/// notifications.requests        requests to Notifications: Modular.Notifications.Contracts  gateway          notification-service
-/// gateway.replies.{replica}     replies to one gateway replica (GATEWAY_REPLICA)       any service           that replica only
-/// </code>
-/// The rule behind the first two rows is a convention for every module M: types in <c>Modular.M.Contracts</c>
-/// go to <c>m.requests</c>, types in <c>Modular.M.Contracts.Events</c> to <c>m.events</c>.
+/// Where cross-module messages flow when the modules run in different processes (<c>KAFKA_BROKERS</c> set), from what
+/// each module declares (<see cref="ModuleDefinition"/>): a module's <see cref="Modular.Contracts.IRequest"/>s go to its
+/// requests topic, its <see cref="Modular.Contracts.IEvent"/>s to its events topic, keyed by the property it names; each
+/// topic a module reads has a consumer group of its own; a module that awaits replies reads them on a topic of its
+/// process's own (<c>gateway.replies.{replica}</c>, <c>GATEWAY_REPLICA</c>), so a reply always reaches the process that
+/// asked, however many replicas share the work (docs/adr/0003). In one process the same messages go through Wolverine's
+/// durable local queues and none of this applies.
 /// </summary>
 public static partial class MessagingTopology
 {
-    public const string UserRequests = "users.requests";
-    public const string UserEvents = "users.events";
-    public const string NotificationRequests = "notifications.requests";
     public const string RepliesPrefix = "gateway.replies.";
-
-    /// <summary>
-    /// What each module reads: one listener per topic, each with a consumer group of its own (a service's two
-    /// listeners in one group would each rebalance the other when it joins, and Kafka refuses the other's commits
-    /// until the group settles: docs/adr/0024), and whether the listener handles each message before reading the next
-    /// (<c>Inline</c>) instead of storing it in the durable inbox first.
-    /// Wolverine's Kafka listener hands a durable inbox every message librdkafka has fetched without waiting for the
-    /// inbox to keep up (its back-pressure counts only the messages stored and waiting to run), so a service started
-    /// behind a backlog holds the backlog in memory: a 128 MiB notification-service was OOM-killed after ~3,500 of
-    /// 20,000 waiting events. Notifications needs no inbox to send nothing twice: its delivery log, committed with the
-    /// handler, is the dedupe key, and Kafka's committed offset is the redelivery (ADR 19).
-    /// </summary>
-    private static readonly Subscription[] Reads =
-    [
-        new(Module.Gateway, UserEvents, "gateway", Inline: false),
-        new(Module.Users, UserRequests, "user-service", Inline: false),
-        new(Module.Notifications, UserEvents, "notification-service", Inline: true),
-        new(Module.Notifications, NotificationRequests, "notification-service.requests", Inline: true),
-    ];
-
-    private sealed record Subscription(Module Module, string Topic, string Group, bool Inline);
 
     /// <summary>The most a consumer holds fetched but not yet handled (see the consumer configuration below).</summary>
     public const int PrefetchKilobytes = 4 * 1024;
@@ -101,36 +70,44 @@ public static partial class MessagingTopology
                 producer.MessageTimeoutMs = (int)Math.Max(kafka.RequestTimeout.TotalMilliseconds, 30_000);
             });
 
-        foreach (var type in ContractTypes())
+        foreach (var module in role.Catalog)
         {
-            var (module, isEvent) = Classify(type);
-            if (isEvent)
-            {
-                // Only the module's own process publishes its events; a route elsewhere would make the topic a
-                // durable sending endpoint of processes that only listen to it.
-                if (RunsModule(role, module)) opts.PublishMessage(type).ToKafkaTopic(TopicName(module, isEvent));
-            }
-            else if (!RunsModule(role, module))
+            foreach (var type in Requests(module))
             {
                 // Only processes without the module send its requests to Kafka (the module's own process invokes
                 // its handlers in-process), so the module's service only listens on the topic, through its inbox.
                 // A request nobody answered in time is dropped by the receiver instead of acted on after the 504.
-                opts.PublishMessage(type).ToKafkaTopic(TopicName(module, isEvent)).SendInline().DeliverWithin(kafka.RequestTimeout);
+                if (!role.Runs(module))
+                    opts.PublishMessage(type).ToKafkaTopic(module.RequestsTopic!).SendInline().DeliverWithin(kafka.RequestTimeout);
+            }
+            foreach (var type in Events(module))
+            {
+                // Only the module's own process publishes its events; a route elsewhere would make the topic a
+                // durable sending endpoint of processes that only listen to it.
+                if (role.Runs(module)) opts.PublishMessage(type).ToKafkaTopic(module.EventsTopic!);
             }
         }
-        opts.MessagePartitioning.ByPropertyNamed(PartitionProperty);
+        foreach (var key in role.Catalog.Select(m => m.EventsKeyedBy).OfType<string>().Distinct())
+            opts.MessagePartitioning.ByPropertyNamed(key);
         opts.Policies.PropagateGroupIdToPartitionKey();
 
-        foreach (var read in Reads.Where(r => role.Runs(r.Module)))
+        // One listener per topic, each in its own consumer group: a service's two listeners in one group would each
+        // rebalance the other when it joins, and Kafka refuses the other's commits until the group settles (ADR 24).
+        // Wolverine's Kafka listener hands a durable inbox every message librdkafka has fetched without waiting for the
+        // inbox to keep up (its back-pressure counts only the messages stored and waiting to run), so a service started
+        // behind a backlog holds the backlog in memory: a 128 MiB notification-service was OOM-killed after ~3,500 of
+        // 20,000 waiting events. A module that needs no inbox to act once reads inline (Notifications: its delivery
+        // log, committed with the handler, is the dedupe key, and Kafka's committed offset is the redelivery, ADR 19).
+        foreach (var read in role.Modules.SelectMany(m => m.Reads))
         {
             var listener = opts.ListenToKafkaTopic(read.Topic).ExtendConsumerConfiguration(c => c.GroupId = read.Group);
             if (read.Inline) listener.ProcessInline();
         }
 
-        if (role.Runs(Module.Gateway))
+        if (role.AwaitsReplies)
         {
-            // Each gateway process reads replies on a topic of its own, so a reply always reaches the
-            // process that asked, however many replicas share the gateway's work (docs/adr/0003).
+            // Each such process reads replies on a topic of its own, so a reply always reaches the process that
+            // asked, however many replicas share the gateway's work (docs/adr/0003).
             opts.ListenToKafkaTopic(kafka.ReplyTopic)
                 .UseForReplies()
                 .BufferedInMemory()
@@ -149,34 +126,26 @@ public static partial class MessagingTopology
     }
 
     /// <summary>The consumer groups of the services, with the service that runs each and the topic it reads, whichever process asks.</summary>
-    public static IEnumerable<(string Service, string Group, string Topic)> ServiceConsumerGroups =>
-        Reads.Select(read => (HostRole.ServiceNameOf(read.Module), read.Group, read.Topic));
+    public static IEnumerable<(string Service, string Group, string Topic)> ServiceConsumerGroups(IEnumerable<ModuleDefinition> catalog) =>
+        catalog.SelectMany(module => module.Reads.Select(read => (module.ServiceName, read.Group, read.Topic)));
 
     /// <summary>The topics this process consumes: they must exist before its consumers subscribe.</summary>
     public static IReadOnlyList<string> TopicsRead(HostRole role, KafkaSettings kafka) =>
     [
-        .. Reads.Where(read => role.Runs(read.Module)).Select(read => read.Topic),
-        .. role.Runs(Module.Gateway) ? [kafka.ReplyTopic] : Array.Empty<string>(),
+        .. role.Modules.SelectMany(m => m.Reads).Select(read => read.Topic),
+        .. role.AwaitsReplies ? [kafka.ReplyTopic] : Array.Empty<string>(),
     ];
 
-    /// <summary>The topics each module writes to (replies aside): the gateway sends the requests, Users publishes its events.</summary>
-    private static readonly Dictionary<Module, string[]> Writes = new()
-    {
-        [Module.Gateway] = [UserRequests, NotificationRequests],
-        [Module.Users] = [UserEvents],
-        [Module.Notifications] = [],
-    };
+    /// <summary>The topics a module writes to (replies aside): the requests topics it sends to, and its events topic.</summary>
+    private static IEnumerable<string> TopicsWritten(ModuleDefinition module) =>
+        module.EventsTopic is { } events ? [.. module.SendsTo, events] : module.SendsTo;
 
     /// <summary>
     /// The topics this process reads or writes, but for the replies topics of gateways it answers (named in each request):
     /// they must exist before its messaging starts.
     /// </summary>
     public static IReadOnlyList<string> TopicsUsed(HostRole role, KafkaSettings kafka) =>
-    [
-        .. TopicsRead(role, kafka)
-            .Concat(role.Modules.SelectMany(m => Writes.TryGetValue(m, out var topics) ? topics : []))
-            .Distinct(),
-    ];
+        [.. TopicsRead(role, kafka).Concat(role.Modules.SelectMany(TopicsWritten)).Distinct()];
 
     /// <summary>How long a topic keeps a message. Events: a week, so a service can be down for days and catch up.
     /// Requests and replies: an hour; each is useless after its REQUEST_TIMEOUT (the receiver drops a late one).</summary>
@@ -185,24 +154,22 @@ public static partial class MessagingTopology
 
     /// <summary>
     /// Every topic the services share, as <c>provision-topics</c> creates it: the requests and events topics of every module
-    /// and the topics any service reads. Not the replies topics, one per gateway process, named at its start (docs/adr/0014).
+    /// and the topics any module reads or writes. Not the replies topics, one per gateway process, named at its start (docs/adr/0014).
     /// </summary>
-    public static IReadOnlyList<TopicSpec> SharedTopics() =>
-    [
-        .. ContractTypes().Select(Classify).Select(c => TopicName(c.Module, c.IsEvent))
-            .Concat(Reads.Select(read => read.Topic))
-            .Concat(Writes.Values.SelectMany(topics => topics))
-            .Distinct().Order(StringComparer.Ordinal)
-            .Select(topic => new TopicSpec(topic, topic.EndsWith(".events", StringComparison.Ordinal) ? EventRetention : RequestRetention)),
-    ];
+    public static IReadOnlyList<TopicSpec> SharedTopics(IEnumerable<ModuleDefinition> catalog)
+    {
+        var events = catalog.Select(m => m.EventsTopic).OfType<string>().ToHashSet();
+        return
+        [
+            .. catalog.SelectMany(m => new[] { m.RequestsTopic, m.EventsTopic }.OfType<string>()
+                    .Concat(m.Reads.Select(read => read.Topic)).Concat(TopicsWritten(m)))
+                .Distinct().Order(StringComparer.Ordinal)
+                .Select(topic => new TopicSpec(topic, events.Contains(topic) ? EventRetention : RequestRetention)),
+        ];
+    }
 
     /// <summary>A gateway's replies topic: one partition (one consumer reads it), kept as briefly as a request.</summary>
     public static TopicSpec ReplyTopicSpec(KafkaSettings kafka) => new(kafka.ReplyTopic, RequestRetention);
-
-    private static bool RunsModule(HostRole role, string module) =>
-        Enum.TryParse<Module>(module, ignoreCase: true, out var m) && role.Runs(m);
-
-    private static string TopicName(string module, bool isEvent) => $"{module}.{(isEvent ? "events" : "requests")}";
 
     /// <summary>The replies topic of the gateway replica named <paramref name="replica"/> (<c>GATEWAY_REPLICA</c>).</summary>
     public static string ReplyTopicOf(string replica) =>
@@ -216,21 +183,21 @@ public static partial class MessagingTopology
     internal static string NewReplyTopic() =>
         RepliesPrefix + $"{InvalidTopicCharacters().Replace(Environment.MachineName, "-")}-{Guid.NewGuid().ToString("N")[..8]}".ToLowerInvariant();
 
-    /// <summary>The message records of every <c>Modular.*.Contracts</c> assembly beside the host.</summary>
-    private static IEnumerable<Type> ContractTypes() =>
-        Directory.GetFiles(AppContext.BaseDirectory, "Modular.*.Contracts.dll")
-            .Select(path => Assembly.Load(AssemblyName.GetAssemblyName(path)))
-            .SelectMany(assembly => assembly.GetExportedTypes())
-            .Where(type => type is { IsClass: true, IsAbstract: false } && ContractNamespace().IsMatch(type.Namespace ?? ""));
+    /// <summary>The module's requests: the <see cref="Modular.Contracts.IRequest"/> records of its contracts.</summary>
+    public static IEnumerable<Type> Requests(ModuleDefinition module) => Declared<Modular.Contracts.IRequest>(module, module.RequestsTopic);
 
-    private static (string Module, bool IsEvent) Classify(Type type)
+    /// <summary>The module's events: the <see cref="Modular.Contracts.IEvent"/> records of its contracts.</summary>
+    public static IEnumerable<Type> Events(ModuleDefinition module) => Declared<Modular.Contracts.IEvent>(module, module.EventsTopic);
+
+    private static IEnumerable<Type> Declared<TMarker>(ModuleDefinition module, string? topic)
     {
-        var match = ContractNamespace().Match(type.Namespace!);
-        return (match.Groups["module"].Value.ToLowerInvariant(), match.Groups["events"].Success);
+        var types = module.Contracts?.GetExportedTypes()
+            .Where(type => type is { IsClass: true, IsAbstract: false } && type.IsAssignableTo(typeof(TMarker))).ToList() ?? [];
+        return types.Count == 0 || topic is not null
+            ? types
+            : throw new InvalidOperationException(
+                $"{module.Name} declares {typeof(TMarker).Name} contracts ({types[0].Name}, ...) but no topic for them in its ModuleDefinition");
     }
-
-    [GeneratedRegex(@"^Modular\.(?<module>\w+)\.Contracts(?<events>\.Events)?$")]
-    private static partial Regex ContractNamespace();
 
     [GeneratedRegex(@"[^a-zA-Z0-9._-]")]
     private static partial Regex InvalidTopicCharacters();

@@ -2,6 +2,7 @@ using Confluent.Kafka;
 using Confluent.Kafka.Admin;
 using Microsoft.Extensions.Configuration;
 using Modular.BuildingBlocks.Configuration;
+using Modular.BuildingBlocks.Hosting;
 
 namespace Modular.BuildingBlocks.Messaging;
 
@@ -21,15 +22,15 @@ public static class TopicProvisioning
     /// scripts that start a test broker with them (scripts/shared-topics.sh); reads no setting and connects to nothing.</summary>
     public const string ListCommand = "list-topics";
 
-    public static int List()
+    public static int List(IReadOnlyList<ModuleDefinition> catalog)
     {
-        foreach (var topic in MessagingTopology.SharedTopics()) Console.WriteLine(topic.Name);
+        foreach (var topic in MessagingTopology.SharedTopics(catalog)) Console.WriteLine(topic.Name);
         return 0;
     }
 
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
-    public static async Task<int> RunAsync()
+    public static async Task<int> RunAsync(IReadOnlyList<ModuleDefinition> catalog)
     {
         var settings = new SettingsReader(new ConfigurationBuilder().AddEnvironmentVariables().Build());
         Plan plan;
@@ -55,7 +56,7 @@ public static class TopicProvisioning
                 .ToDictionary(t => t.Topic, t => t.Partitions.Count);
             var failed = new List<string>();
             var create = new List<TopicSpecification>();
-            foreach (var topic in MessagingTopology.SharedTopics())
+            foreach (var topic in MessagingTopology.SharedTopics(catalog))
             {
                 if (existing.TryGetValue(topic.Name, out var partitions))
                 {

@@ -11,6 +11,7 @@ using Modular.Gateway.Users;
 using Modular.Gateway.Auth;
 using Modular.Gateway.Http;
 using Modular.Gateway.Tokens;
+using Modular.Notifications.Contracts;
 using Modular.Users.Contracts;
 using Scalar.AspNetCore;
 using StackExchange.Redis;
@@ -22,6 +23,17 @@ public static class GatewayModule
 {
     public const string OpenApiDocument = "/api/docs/openapi.json";
     private const string AdminPolicy = "admin";
+
+    /// <summary>The gateway to the host: it serves the HTTP API, sends the requests of Users and Notifications and waits
+    /// for their replies, and reads the events of Users for its read model.</summary>
+    public static readonly ModuleDefinition Definition = new("gateway", "gateway")
+    {
+        Add = (opts, settings) => opts.AddGateway(settings),
+        Map = app => app.MapGateway(),
+        Reads = [new(UsersTopics.Events, "gateway")],
+        SendsTo = [UsersTopics.Requests, NotificationsTopics.Requests],
+        AwaitsReplies = true,
+    };
 
     /// <summary>Runs the Gateway module in this process: JWT authentication, the Redis token store, rate limits, the HTTP API.</summary>
     public static WolverineOptions AddGateway(this WolverineOptions opts, SettingsReader settings)

@@ -2,6 +2,9 @@ using Marten;
 using Microsoft.Extensions.DependencyInjection;
 using MimeKit;
 using Modular.BuildingBlocks.Configuration;
+using Modular.BuildingBlocks.Hosting;
+using Modular.Notifications.Contracts;
+using Modular.Users.Contracts;
 using Modular.BuildingBlocks.Persistence;
 using Wolverine;
 using Wolverine.ErrorHandling;
@@ -12,6 +15,21 @@ namespace Modular.Notifications;
 public static class NotificationsModule
 {
     public const string Schema = "notifications";
+
+    /// <summary>Notifications to the host: it reads the events of Users (to send their e-mails) and its own requests,
+    /// both inline: its delivery log, committed with the handler, is what makes a redelivered message send nothing
+    /// twice, so it needs no inbox, whose unbounded intake once OOM-killed a 128 MiB service behind a backlog (ADR 19).</summary>
+    public static readonly ModuleDefinition Definition = new("notifications", "notification-service")
+    {
+        Add = (opts, settings) => opts.AddNotifications(settings),
+        Contracts = typeof(NotificationsTopics).Assembly,
+        RequestsTopic = NotificationsTopics.Requests,
+        Reads =
+        [
+            new(UsersTopics.Events, "notification-service", Inline: true),
+            new(NotificationsTopics.Requests, "notification-service.requests", Inline: true),
+        ],
+    };
 
     /// <summary>Runs the Notifications module in this process: its event handlers and its mail channel.</summary>
     public static WolverineOptions AddNotifications(this WolverineOptions opts, SettingsReader settings)
@@ -30,7 +48,6 @@ public static class NotificationsModule
 
         opts.AddModularPersistence(settings);
         opts.Discovery.IncludeAssembly(typeof(NotificationsModule).Assembly);
-        opts.Policies.Add(new Email.CommitsWithTheHandler());
         opts.Services.ConfigureMarten(marten => marten.Schema.For<SentEmail>().DatabaseSchemaName(Schema).Index(e => e.UserId));
         opts.Services.AddSingleton(new MailSettings(from, appBaseUrl));
         // MAIL_DIR is read only without SMTP_URL, so a deployment that sends through SMTP does not list it.

@@ -11,7 +11,7 @@ public static class UserDeletedHandler
 
     /// <summary>
     /// The last e-mail, and the last row that names the account: every row of the delivery log stays as the dedupe key
-    /// of its event, but no longer says whose e-mail it was (the patch commits with the goodbye e-mail's row).
+    /// of its event, but no longer says whose e-mail it was (the patch commits with the handler, after the goodbye e-mail's own row).
     /// </summary>
     public static Email Handle(UserDeleted deleted, IDocumentSession session)
     {

@@ -1,3 +1,5 @@
+using Modular.Contracts;
+
 namespace Modular.Users.Contracts;
 
 /// <summary>
@@ -29,10 +31,10 @@ public static class SecurityEventTypes
 /// Users writes it to the trail. It is sent before the gateway answers and never expires on the way, so an answer
 /// the client saw always has its event, even when the gateway dies right after.
 /// </summary>
-public sealed record RecordSecurityEvent(Guid EventId, Guid UserId, string Type, DateTimeOffset OccurredAt, RequestOrigin Client);
+public sealed record RecordSecurityEvent(Guid EventId, Guid UserId, string Type, DateTimeOffset OccurredAt, RequestOrigin Client) : IRequest;
 
 /// <summary>Answered with a <see cref="SecurityEventPage"/>, newest first; null items when the account does not exist. Page is 1-based.</summary>
-public sealed record ListSecurityEvents(Guid UserId, int Page, int PageSize);
+public sealed record ListSecurityEvents(Guid UserId, int Page, int PageSize) : IRequest;
 
 public sealed record SecurityEventView(Guid Id, string Type, DateTimeOffset OccurredAt, string? IpPrefix, string? UserAgent, string? SessionId);
 

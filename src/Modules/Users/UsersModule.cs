@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Modular.BuildingBlocks;
 using Modular.BuildingBlocks.Configuration;
+using Modular.BuildingBlocks.Hosting;
 using Modular.BuildingBlocks.Persistence;
 using Modular.Users.Contracts;
 using Wolverine;
@@ -12,6 +13,18 @@ namespace Modular.Users;
 public static class UsersModule
 {
     public const string Schema = "users";
+
+    /// <summary>Users to the host: it answers its requests (read through its inbox) and publishes its events, one
+    /// user's in order.</summary>
+    public static readonly ModuleDefinition Definition = new("users", "user-service")
+    {
+        Add = (opts, settings) => opts.AddUsers(settings),
+        Contracts = typeof(UsersTopics).Assembly,
+        RequestsTopic = UsersTopics.Requests,
+        EventsTopic = UsersTopics.Events,
+        EventsKeyedBy = UsersTopics.EventsKeyedBy,
+        Reads = [new(UsersTopics.Requests, "user-service")],
+    };
 
     /// <summary>Runs the Users module in this process: its handlers, its Marten schema, its settings.</summary>
     public static WolverineOptions AddUsers(this WolverineOptions opts, SettingsReader settings)

@@ -5,7 +5,7 @@ using Modular.Tests.Infrastructure;
 namespace Modular.Tests.Architecture;
 
 /// <summary>
-/// A module references only BuildingBlocks and other modules' contracts; contracts reference nothing;
+/// A module references only BuildingBlocks and other modules' contracts; contracts reference only the markers of src/Contracts;
 /// only the host references module projects. Checked in the project files and in the compiled assemblies.
 /// </summary>
 public sealed class ModuleBoundaryTests
@@ -21,24 +21,47 @@ public sealed class ModuleBoundaryTests
     public void a_module_references_only_building_blocks_and_contracts(string project)
     {
         foreach (var reference in ProjectReferences(project))
-            (reference == "BuildingBlocks" || reference.EndsWith(".Contracts")).ShouldBeTrue($"{project} references {reference}");
+            (reference is "BuildingBlocks" or "BuildingBlocks.Persistence" || reference.EndsWith(".Contracts"))
+                .ShouldBeTrue($"{project} references {reference}");
 
         var assembly = Assembly.Load($"Modular.{Path.GetFileNameWithoutExtension(project)}");
         foreach (var name in assembly.GetReferencedAssemblies().Select(a => a.Name!).Where(n => n.StartsWith("Modular.")))
-            (name == "Modular.BuildingBlocks" || name.EndsWith(".Contracts")).ShouldBeTrue($"{assembly.GetName().Name} uses {name}");
+            (name is "Modular.BuildingBlocks" or "Modular.BuildingBlocks.Persistence" || name.EndsWith(".Contracts"))
+                .ShouldBeTrue($"{assembly.GetName().Name} uses {name}");
     }
 
     [Fact]
-    public void contracts_projects_hold_records_only_and_reference_nothing()
+    public void contracts_projects_hold_records_only_and_reference_nothing_but_the_markers()
     {
-        var contracts = Directory.GetFiles(Path.Combine(Root, "src", "Modules"), "*.Contracts.csproj", SearchOption.AllDirectories);
-        contracts.ShouldNotBeEmpty();
+        var contracts = Directory.GetFiles(Path.Combine(Root, "src", "Modules"), "*.Contracts.csproj", SearchOption.AllDirectories)
+            .Append(Path.Combine(Root, "src", "Contracts", "Contracts.csproj"));
         foreach (var project in contracts)
         {
             var xml = XDocument.Load(project);
             xml.Descendants("PackageReference").ShouldBeEmpty(project);
-            xml.Descendants("ProjectReference").ShouldBeEmpty(project);
+            var references = ProjectReferences(Path.GetRelativePath(Root, project)).ToList();
+            // src/Contracts: IRequest and IEvent, which say where a contract travels (MessagingTopology).
+            references.ShouldBe(project.EndsWith(Path.Combine("src", "Contracts", "Contracts.csproj")) ? [] : ["Contracts"], project);
         }
+    }
+
+    [Fact]
+    public void a_module_without_a_database_pulls_in_no_marten()
+    {
+        // The gateway keeps its state in Redis: neither it nor anything it references brings Marten or Npgsql.
+        var packages = PackagesOf(Path.Combine("src", "Modules", "Gateway", "Gateway.csproj")).ToList();
+        packages.ShouldContain("StackExchange.Redis"); // the walk reads the package references at all
+        packages.Where(p => p.Contains("Marten") || p.Contains("Npgsql", StringComparison.OrdinalIgnoreCase)).ShouldBeEmpty();
+    }
+
+    /// <summary>The packages a project references, itself or through the projects it references.</summary>
+    private static IEnumerable<string> PackagesOf(string project)
+    {
+        var xml = XDocument.Load(Path.Combine(Root, project));
+        var own = xml.Descendants("PackageReference").Select(r => r.Attribute("Include")!.Value);
+        var referenced = xml.Descendants("ProjectReference").SelectMany(r => PackagesOf(Path.GetRelativePath(Root,
+            Path.GetFullPath(Path.Combine(Root, Path.GetDirectoryName(project)!, r.Attribute("Include")!.Value.Replace('\\', '/'))))));
+        return own.Concat(referenced).Distinct();
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using Modular.BuildingBlocks.Messaging;
 using System.Net.Http.Json;
 using Modular.Tests.Infrastructure;
+using Modular.Users.Contracts;
 
 namespace Modular.Tests.Deployment;
 
@@ -74,7 +75,7 @@ public sealed class GracefulShutdownTests
         // Every event handled: the service keeps no inbox, its consumer group's offsets say it (docs/adr/0019). The
         // restarted service's second consumer joining the group rebalances it, and a commit refused then is made again
         // only when the partition moves on (TopicBacklog's nudge; seen once in a fresh-clone CI: 6 records for 90 s).
-        await TopicBacklog.WaitUntilConsumedAsync(TestEnvironment.KafkaBrokers, "notification-service", MessagingTopology.UserEvents,
+        await TopicBacklog.WaitUntilConsumedAsync(TestEnvironment.KafkaBrokers, "notification-service", UsersTopics.Events,
             nudge: () => http.PostAsJsonAsync("/api/v1/auth/register", new { email = $"drain.nudge.{Guid.NewGuid():N}@example.com", password = Api.Password }));
 
         // A graceful stop leaves no e-mail half sent: unlike a crash (docs/adr/0006), not even one repeats.

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Modular.BuildingBlocks.Hosting;
 using Modular.BuildingBlocks.Messaging;
+using Modular.Users.Contracts;
 
 namespace Modular.Tests.Deployment;
 
@@ -216,7 +217,7 @@ public sealed class ManifestTests
         var triggers = spec.List("triggers").Cast<Dictionary<object, object>>().ToList();
         triggers.ShouldAllBe(t => t.Text("type") == "kafka");
         triggers.Select(t => (t.Map("metadata").Text("consumerGroup")!, t.Map("metadata").Text("topic")!)).Order()
-            .ShouldBe(MessagingTopology.ServiceConsumerGroups.Where(g => g.Service == service).Select(g => (g.Group, g.Topic)).Order());
+            .ShouldBe(MessagingTopology.ServiceConsumerGroups(Program.Modules).Where(g => g.Service == service).Select(g => (g.Group, g.Topic)).Order());
         foreach (var trigger in triggers)
         {
             // The brokers the service itself uses, read from its container's environment.
@@ -388,10 +389,10 @@ public sealed class ManifestTests
                 .Where(t => !t.StartsWith(MessagingTopology.RepliesPrefix)));
         }
 
-        var provisioned = MessagingTopology.SharedTopics();
+        var provisioned = MessagingTopology.SharedTopics(Program.Modules);
         provisioned.Select(t => t.Name).Order().ShouldBe(configured.Order());
-        configured.ShouldContain(MessagingTopology.UserRequests);
-        configured.ShouldContain(MessagingTopology.UserEvents);
+        configured.ShouldContain(UsersTopics.Requests);
+        configured.ShouldContain(UsersTopics.Events);
         // Requests are useless after their REQUEST_TIMEOUT; events wait for a service that is down for days.
         foreach (var topic in provisioned)
             topic.Retention.ShouldBe(topic.Name.EndsWith(".events") ? TimeSpan.FromDays(7) : TimeSpan.FromHours(1), topic.Name);

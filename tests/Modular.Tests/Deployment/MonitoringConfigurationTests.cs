@@ -2,6 +2,9 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Modular.BuildingBlocks.Hosting;
 using Modular.Tests.Infrastructure;
+using Modular.Gateway;
+using Modular.Users;
+using Modular.Notifications;
 
 namespace Modular.Tests.Deployment;
 
@@ -22,7 +25,7 @@ public sealed partial class MonitoringConfigurationTests(SplitApp app) : Infrast
         await Gateway.LoginAsync(email);
 
         var exposed = new HashSet<string>();
-        foreach (var module in new[] { Module.Gateway, Module.Users, Module.Notifications })
+        foreach (var module in new[] { GatewayModule.Definition, UsersModule.Definition, NotificationsModule.Definition })
             exposed.UnionWith((await App.ScrapeAsync(module)).Names);
 
         var expressions = DashboardExpressions().Concat(AlertExpressions()).ToList();

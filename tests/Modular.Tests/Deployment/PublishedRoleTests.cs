@@ -100,7 +100,7 @@ public sealed partial class PublishedRoleTests
         var manifest = source == "compose" ? Manifests.Compose(Manifests.TopicsOneShot) : Manifests.Kubernetes(Manifests.TopicsJob);
         // A broker of its own, with exactly the code's topics as a run before this one left them (the test broker has no
         // admin API to create them with: the creation itself is Kafka's, see docs/adr/0014).
-        var topics = MessagingTopology.SharedTopics().Select(t => t.Name).ToList();
+        var topics = MessagingTopology.SharedTopics(Program.Modules).Select(t => t.Name).ToList();
         using var broker = await PrivateKafkaBroker.StartAsync(topics, int.Parse(manifest.Environment["KAFKA_TOPIC_PARTITIONS"]));
         var environment = new Dictionary<string, string>(manifest.Environment) { ["KAFKA_BROKERS"] = broker.Brokers };
 
@@ -123,7 +123,7 @@ public sealed partial class PublishedRoleTests
         await using var run = HostProcess.Start(new Dictionary<string, string>(), TopicProvisioning.ListCommand);
         (await run.WaitForExitAsync(TimeSpan.FromSeconds(60))).ShouldBe(0, run.Output + run.Errors);
         run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .ShouldBe(MessagingTopology.SharedTopics().Select(t => t.Name));
+            .ShouldBe(MessagingTopology.SharedTopics(Program.Modules).Select(t => t.Name));
     }
 
     private const string HealthProbeCommand = Modular.BuildingBlocks.Hosting.HealthProbe.Command;

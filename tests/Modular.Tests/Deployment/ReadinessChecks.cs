@@ -39,13 +39,11 @@ public static class ReadinessChecks
         };
         builder.Configuration.AddInMemoryCollection(variables.Select(v => KeyValuePair.Create(v.Key, (string?)v.Value)));
         var settings = new SettingsReader(builder.Configuration);
-        var role = builder.AddModularHosting(settings);
+        var role = builder.AddModularHosting(settings, Program.Modules);
         builder.Services.AddWolverine(opts =>
         {
             opts.UseModularMessaging(role, builder.Environment, typeof(Program).Assembly);
-            if (role.Runs(Module.Users)) opts.AddUsers(settings);
-            if (role.Runs(Module.Notifications)) opts.AddNotifications(settings);
-            if (role.Runs(Module.Gateway)) opts.AddGateway(settings);
+            foreach (var module in role.Modules) module.Add(opts, settings);
         });
         return builder.Services.BuildServiceProvider();
     }

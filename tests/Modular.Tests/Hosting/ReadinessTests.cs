@@ -3,6 +3,8 @@ using Alba;
 using Microsoft.AspNetCore.Hosting;
 using Modular.BuildingBlocks.Messaging;
 using Modular.Tests.Infrastructure;
+using Modular.Users.Contracts;
+using Modular.Notifications.Contracts;
 
 namespace Modular.Tests.Hosting;
 
@@ -31,7 +33,7 @@ public sealed class ReadinessTests
     public async Task without_topic_creation_ready_names_the_missing_topics_creates_none_and_turns_ready_once_they_are_provisioned()
     {
         // The notification-service reads users.events and notifications.requests; this broker has only the first.
-        using var broker = await PrivateKafkaBroker.StartAsync([MessagingTopology.UserEvents]);
+        using var broker = await PrivateKafkaBroker.StartAsync([UsersTopics.Events]);
         var settings = TestEnvironment.Split("notifications", smtpPort: TestEnvironment.FreeTcpPort());
         settings["KAFKA_BROKERS"] = broker.Brokers;
         settings["KAFKA_CREATE_TOPICS"] = "false";
@@ -58,15 +60,15 @@ public sealed class ReadinessTests
             {
                 return ""; // not listening yet
             }
-        }, detail => detail.Contains(MessagingTopology.NotificationRequests), TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(200));
-        detail.ShouldContain(MessagingTopology.NotificationRequests, customMessage: $"readiness never named the missing topic\n{service.Output}");
-        detail.ShouldNotContain(MessagingTopology.UserEvents); // only what is missing
+        }, detail => detail.Contains(NotificationsTopics.Requests), TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(200));
+        detail.ShouldContain(NotificationsTopics.Requests, customMessage: $"readiness never named the missing topic\n{service.Output}");
+        detail.ShouldNotContain(UsersTopics.Events); // only what is missing
         detail.ShouldContain("provision-topics");
 
         // It created nothing, however often readiness was asked; once the topic is provisioned, the service starts.
-        broker.Topics().ShouldBe([MessagingTopology.UserEvents]);
-        broker.CreateTopic(MessagingTopology.NotificationRequests);
+        broker.Topics().ShouldBe([UsersTopics.Events]);
+        broker.CreateTopic(NotificationsTopics.Requests);
         await service.WaitUntilHealthyAsync(url, TimeSpan.FromSeconds(60));
-        broker.Topics().Order().ShouldBe([MessagingTopology.NotificationRequests, MessagingTopology.UserEvents]);
+        broker.Topics().Order().ShouldBe([NotificationsTopics.Requests, UsersTopics.Events]);
     }
 }

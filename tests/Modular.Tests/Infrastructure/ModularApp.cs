@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Marten;
 using Modular.BuildingBlocks.Persistence;
 using StackExchange.Redis;
+using Modular.BuildingBlocks.Hosting;
 
 namespace Modular.Tests.Infrastructure;
 
@@ -32,7 +33,7 @@ public abstract class ModularApp : IAsyncLifetime
     public abstract Task DisposeAsync();
 
     /// <summary>Scrapes <c>/metrics</c> of the process that runs <paramref name="module"/>.</summary>
-    public abstract Task<Scrape> ScrapeAsync(Modular.BuildingBlocks.Hosting.Module module);
+    public abstract Task<Scrape> ScrapeAsync(ModuleDefinition module);
 
     protected static async Task<Scrape> ScrapeAsync(IAlbaHost host) =>
         new((await host.Scenario(s => s.Get.Url("/metrics"))).ReadAsText());

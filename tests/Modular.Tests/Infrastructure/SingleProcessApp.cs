@@ -1,4 +1,5 @@
 using Alba;
+using Modular.BuildingBlocks.Hosting;
 
 namespace Modular.Tests.Infrastructure;
 
@@ -15,7 +16,7 @@ public sealed class SingleProcessApp : ModularApp
 
     public override string DatabaseUrl => TestEnvironment.DatabaseUrl;
 
-    public override Task<Scrape> ScrapeAsync(Modular.BuildingBlocks.Hosting.Module module) => ScrapeAsync(_host);
+    public override Task<Scrape> ScrapeAsync(ModuleDefinition module) => ScrapeAsync(_host);
 
     public override async Task InitializeAsync() => _host = await StartGatewayAsync(TestEnvironment.SingleProcess(Mail.Port));
 

@@ -1,4 +1,6 @@
 using Alba;
+using Modular.Gateway;
+using Modular.BuildingBlocks.Hosting;
 
 namespace Modular.Tests.Infrastructure;
 
@@ -68,9 +70,9 @@ public sealed class SplitApp : ModularApp
     /// replicas, as Prometheus' <c>sum</c> would; a gauge that every process reports alike (the consumer lag) is
     /// repeated per replica, so read the lag from a gateway.
     /// </summary>
-    public override async Task<Scrape> ScrapeAsync(Modular.BuildingBlocks.Hosting.Module module)
+    public override async Task<Scrape> ScrapeAsync(ModuleDefinition module)
     {
-        if (module == Modular.BuildingBlocks.Hosting.Module.Gateway) return await ScrapeAsync(Gateway);
+        if (module == GatewayModule.Definition) return await ScrapeAsync(Gateway);
         var modules = module.ToString().ToLowerInvariant();
         using var http = new HttpClient();
         var texts = await Task.WhenAll(Enumerable.Range(0, ServiceReplicas)

@@ -6,6 +6,7 @@ using Modular.BuildingBlocks.Messaging;
 using Modular.Users.Contracts.Events;
 using Wolverine;
 using Wolverine.Kafka;
+using Modular.Users.Contracts;
 
 namespace Modular.Tests.Infrastructure;
 
@@ -30,8 +31,8 @@ public sealed class UserEventsPublisher : IAsyncDisposable
                 opts.ServiceName = "test-user-events-publisher";
                 opts.UseKafka(brokers);
                 opts.UseEncryption(keys);
-                opts.PublishMessage<UserRegistered>().ToKafkaTopic(MessagingTopology.UserEvents);
-                opts.PublishMessage<UserProfileUpdated>().ToKafkaTopic(MessagingTopology.UserEvents);
+                opts.PublishMessage<UserRegistered>().ToKafkaTopic(UsersTopics.Events);
+                opts.PublishMessage<UserProfileUpdated>().ToKafkaTopic(UsersTopics.Events);
             })
             .StartAsync();
         return new UserEventsPublisher(host, brokers);
@@ -40,7 +41,7 @@ public sealed class UserEventsPublisher : IAsyncDisposable
     /// <summary>Publishes <paramref name="events"/> in order and returns once the broker holds every one of them.</summary>
     public async Task PublishAllAsync(IReadOnlyCollection<object> events)
     {
-        using var topic = new TopicBacklog(_brokers, MessagingTopology.UserEvents);
+        using var topic = new TopicBacklog(_brokers, UsersTopics.Events);
         var expected = topic.Written() + events.Count;
 
         var bus = _host.Services.GetRequiredService<IMessageBus>();

@@ -3,6 +3,8 @@ using Modular.BuildingBlocks.Messaging;
 using Modular.Tests.Infrastructure;
 using Modular.Users.Contracts.Events;
 using Xunit.Abstractions;
+using Modular.Users.Contracts;
+using Modular.Notifications.Contracts;
 
 namespace Modular.Tests.Notifications;
 
@@ -23,7 +25,7 @@ public sealed class BacklogMemoryTests(ITestOutputHelper output)
     {
         // The test broker keeps about 5 MB per partition and drops the oldest records beyond that: 32 partitions hold the
         // whole ~90 MB backlog (PublishBacklogAsync checks that none was dropped).
-        using var broker = await PrivateKafkaBroker.StartAsync([MessagingTopology.UserEvents, MessagingTopology.NotificationRequests], partitions: 32);
+        using var broker = await PrivateKafkaBroker.StartAsync([UsersTopics.Events, NotificationsTopics.Requests], partitions: 32);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         await PublishBacklogAsync(broker.Brokers);
         output.WriteLine($"{Events} events on the broker after {clock.Elapsed.TotalSeconds:F1} s");
@@ -40,7 +42,7 @@ public sealed class BacklogMemoryTests(ITestOutputHelper output)
         await using var service = HostProcess.StartInCgroup(settings, cgroup);
 
         // Every event read from users.events and handled: the service's consumer group has committed them all.
-        using var backlog = new TopicBacklog(broker.Brokers, MessagingTopology.UserEvents);
+        using var backlog = new TopicBacklog(broker.Brokers, UsersTopics.Events);
         var waiting = await Eventually.ReadAsync(async () =>
         {
             var waiting = await backlog.UncommittedAsync("notification-service");
@@ -71,7 +73,7 @@ public sealed class BacklogMemoryTests(ITestOutputHelper output)
 
         // And still there: the records between the low and the high watermark (a broker that dropped old ones would
         // shrink the backlog).
-        using var backlog = new TopicBacklog(brokers, MessagingTopology.UserEvents);
+        using var backlog = new TopicBacklog(brokers, UsersTopics.Events);
         backlog.Held().ShouldBe(Events);
     }
 }

@@ -3,6 +3,8 @@ using Modular.BuildingBlocks.Persistence;
 using Modular.Tests.Infrastructure;
 using Modular.Users.Contracts.Events;
 using Npgsql;
+using Modular.Users.Contracts;
+using Modular.Notifications.Contracts;
 
 namespace Modular.Tests.Notifications;
 
@@ -18,7 +20,7 @@ public sealed class SplitDeliveryTests
     [Fact]
     public async Task a_failing_email_is_retried_later_or_dead_lettered_while_the_events_after_it_are_mailed()
     {
-        using var broker = await PrivateKafkaBroker.StartAsync([MessagingTopology.UserEvents, MessagingTopology.NotificationRequests], partitions: 1);
+        using var broker = await PrivateKafkaBroker.StartAsync([UsersTopics.Events, NotificationsTopics.Requests], partitions: 1);
         await using var smtp = new FaultySmtpServer();
         var settings = TestEnvironment.Split("notifications", smtp.Port);
         settings["KAFKA_BROKERS"] = broker.Brokers;

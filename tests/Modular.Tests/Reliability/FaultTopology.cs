@@ -1,5 +1,7 @@
 using Modular.BuildingBlocks.Messaging;
 using Modular.Tests.Infrastructure;
+using Modular.Users.Contracts;
+using Modular.Notifications.Contracts;
 
 namespace Modular.Tests.Reliability;
 
@@ -31,7 +33,7 @@ public sealed class FaultTopology : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Broker = await PrivateKafkaBroker.StartAsync(
-            [MessagingTopology.UserRequests, MessagingTopology.UserEvents, MessagingTopology.NotificationRequests,
+            [UsersTopics.Requests, UsersTopics.Events, NotificationsTopics.Requests,
                 MessagingTopology.ReplyTopicOf("0"), MessagingTopology.ReplyTopicOf("1")]);
         await Redis.StartAsync();
         Limited = Roles.All(role => role.TryLimit());

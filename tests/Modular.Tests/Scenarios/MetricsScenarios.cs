@@ -1,6 +1,10 @@
 using Modular.BuildingBlocks.Hosting;
 using Modular.BuildingBlocks.Messaging;
 using Modular.Tests.Infrastructure;
+using Modular.Gateway;
+using Modular.Users;
+using Modular.Notifications;
+using Modular.Users.Contracts;
 
 namespace Modular.Tests.Scenarios;
 
@@ -20,9 +24,9 @@ public abstract class MetricsScenarios(ModularApp app) : Infrastructure.Scenario
     [Fact]
     public async Task a_burst_of_registrations_logins_and_failures_is_counted_per_route_status_and_message_type()
     {
-        var gatewayBefore = await App.ScrapeAsync(Module.Gateway);
-        var usersBefore = await App.ScrapeAsync(Module.Users);
-        var notificationsBefore = await App.ScrapeAsync(Module.Notifications);
+        var gatewayBefore = await App.ScrapeAsync(GatewayModule.Definition);
+        var usersBefore = await App.ScrapeAsync(UsersModule.Definition);
+        var notificationsBefore = await App.ScrapeAsync(NotificationsModule.Definition);
 
         var emails = Enumerable.Range(0, 3).Select(i => $"metrics{i}-{Guid.NewGuid():N}@example.com").ToArray();
         foreach (var email in emails) await App.RegisterAsync(email);
@@ -33,7 +37,7 @@ public abstract class MetricsScenarios(ModularApp app) : Infrastructure.Scenario
         await Gateway.PostJsonAsync(Register, new { email = "not an e-mail", password = Api.Password }, 400);
         await App.Mail.WaitUntilAsync(_ => emails.All(e => App.Mail.To(e).Count == 1));
 
-        var gateway = await App.ScrapeAsync(Module.Gateway);
+        var gateway = await App.ScrapeAsync(GatewayModule.Definition);
         double Requests(Scrape scrape, string metric, string route, string code) =>
             scrape.Sum(metric, ("endpoint", route), ("method", "POST"), ("code", code));
         foreach (var metric in new[] { "http_requests_received_total", "http_request_duration_seconds_count" })
@@ -48,7 +52,7 @@ public abstract class MetricsScenarios(ModularApp app) : Infrastructure.Scenario
         (gateway.Sum("modular_redis_command_duration_seconds_count") - gatewayBefore.Sum("modular_redis_command_duration_seconds_count"))
             .ShouldBeGreaterThanOrEqualTo(5);
 
-        var users = await App.ScrapeAsync(Module.Users);
+        var users = await App.ScrapeAsync(UsersModule.Definition);
         double Handled(Scrape scrape, string type) => scrape.Sum("modular_messages_handled_total", ("message_type", type));
         (Handled(users, "Modular.Users.Contracts.RegisterUser") - Handled(usersBefore, "Modular.Users.Contracts.RegisterUser")).ShouldBe(3);
         (Handled(users, "Modular.Users.Contracts.VerifyCredentials") - Handled(usersBefore, "Modular.Users.Contracts.VerifyCredentials")).ShouldBe(4);
@@ -60,7 +64,7 @@ public abstract class MetricsScenarios(ModularApp app) : Infrastructure.Scenario
 
         // The welcome e-mails' events: counted once the handler is done, a moment after the e-mail left.
         const string registered = "Modular.Users.Contracts.Events.UserRegistered";
-        var notifications = await Eventually.ReadAsync(() => App.ScrapeAsync(Module.Notifications),
+        var notifications = await Eventually.ReadAsync(() => App.ScrapeAsync(NotificationsModule.Definition),
             n => Handled(n, registered) - Handled(notificationsBefore, registered) >= 3, TimeSpan.FromSeconds(30), ScrapeInterval);
         (Handled(notifications, registered) - Handled(notificationsBefore, registered)).ShouldBe(3);
         (notifications.Sum("modular_emails_sent_total", ("template", "welcome"))
@@ -77,7 +81,7 @@ public sealed class MetricsInSplitMode(SplitApp app) : MetricsScenarios(app)
     [Fact]
     public async Task every_kafka_process_reports_the_lag_of_each_service_group_per_topic_and_partition()
     {
-        var users = await app.ScrapeAsync(Module.Users);
+        var users = await app.ScrapeAsync(UsersModule.Definition);
         var lag = users.Matching("modular_kafka_consumer_lag").ToList();
         lag.Select(s => (s.Labels["group"], s.Labels["topic"])).Distinct()
             .ShouldBe([("user-service", "users.requests"), ("notification-service", "users.events"),
@@ -100,7 +104,7 @@ public sealed class MetricsInSplitMode(SplitApp app) : MetricsScenarios(app)
         await app.StartNotificationServiceAsync();
         await app.Mail.WaitUntilAsync(_ => emails.All(e => app.Mail.To(e).Count > 0), TimeSpan.FromSeconds(60));
         // A commit refused in that rebalance is made again only when the partition moves on (TopicBacklog's nudge).
-        await TopicBacklog.WaitUntilConsumedAsync(TestEnvironment.KafkaBrokers, "notification-service", MessagingTopology.UserEvents,
+        await TopicBacklog.WaitUntilConsumedAsync(TestEnvironment.KafkaBrokers, "notification-service", UsersTopics.Events,
             nudge: () => app.RegisterAsync($"lag.nudge.{Guid.NewGuid():N}@example.com"));
         await WaitForLagAsync(0, "the restarted notification-service consumed them");
     }
@@ -108,7 +112,7 @@ public sealed class MetricsInSplitMode(SplitApp app) : MetricsScenarios(app)
     /// <summary>Scrapes a gateway until the notification-service group's lag on users.events is <paramref name="expected"/>.</summary>
     private async Task WaitForLagAsync(double expected, string because)
     {
-        var lag = await Eventually.ReadAsync(async () => (await app.ScrapeAsync(Module.Gateway))
+        var lag = await Eventually.ReadAsync(async () => (await app.ScrapeAsync(GatewayModule.Definition))
                 .Sum("modular_kafka_consumer_lag", ("group", "notification-service"), ("topic", "users.events")),
             lag => lag == expected, TimeSpan.FromSeconds(90), ScrapeInterval);
         lag.ShouldBe(expected, because);

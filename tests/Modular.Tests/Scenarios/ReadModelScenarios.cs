@@ -7,6 +7,8 @@ using Modular.Users.Contracts.Events;
 using StackExchange.Redis;
 using Wolverine;
 using Wolverine.Tracking;
+using Modular.Gateway;
+using Modular.Users;
 
 namespace Modular.Tests.Scenarios;
 
@@ -23,16 +25,16 @@ public abstract class ReadModelScenarios(ModularApp app) : Infrastructure.Scenar
     public async Task me_asks_users_nothing_when_the_read_model_has_the_account()
     {
         var pair = await App.RegisterAsync("read.model@example.com", "Rita");
-        var usersBefore = await App.ScrapeAsync(Module.Users);
-        var gatewayBefore = await App.ScrapeAsync(Module.Gateway);
+        var usersBefore = await App.ScrapeAsync(UsersModule.Definition);
+        var gatewayBefore = await App.ScrapeAsync(GatewayModule.Definition);
 
         foreach (var gateway in App.Gateways)
             for (var i = 0; i < 5; i++)
                 (await MeAsync(gateway, pair.AccessToken)).Name.ShouldBe("Rita");
 
-        var users = await App.ScrapeAsync(Module.Users);
+        var users = await App.ScrapeAsync(UsersModule.Definition);
         (Handled(users, GetUser) - Handled(usersBefore, GetUser)).ShouldBe(0, "no GetUser reached Users");
-        var gateway0 = await App.ScrapeAsync(Module.Gateway);
+        var gateway0 = await App.ScrapeAsync(GatewayModule.Definition);
         (Reads(gateway0, "read_model") - Reads(gatewayBefore, "read_model")).ShouldBe(5 * App.Gateways.Count);
     }
 
@@ -89,13 +91,13 @@ public abstract class ReadModelScenarios(ModularApp app) : Infrastructure.Scenar
     {
         var pair = await App.RegisterAsync("refilled@example.com", "Refilled");
         await ForgetReadModelAsync();
-        var before = await App.ScrapeAsync(Module.Users);
+        var before = await App.ScrapeAsync(UsersModule.Definition);
 
         foreach (var gateway in App.Gateways)
             for (var i = 0; i < 3; i++)
                 (await MeAsync(gateway, pair.AccessToken)).Name.ShouldBe("Refilled");
 
-        var after = await App.ScrapeAsync(Module.Users);
+        var after = await App.ScrapeAsync(UsersModule.Definition);
         (Handled(after, GetUser) - Handled(before, GetUser)).ShouldBe(1, "the first read asks Users, the others find the copy");
     }
 
@@ -108,11 +110,11 @@ public abstract class ReadModelScenarios(ModularApp app) : Infrastructure.Scenar
 
         await Gateway.TrackActivity().AlsoTrack([.. App.Gateways.Skip(1)]).IncludeExternalTransports().Timeout(TimeSpan.FromSeconds(30))
             .ExecuteAndWaitAsync((Func<IMessageContext, Task>)(bus => bus.PublishAsync(changed).AsTask()));
-        var before = await App.ScrapeAsync(Module.Users);
+        var before = await App.ScrapeAsync(UsersModule.Definition);
 
         // Users still says "Kept": what counts is that the copy was not served, but asked for again.
         (await MeAsync(Gateway, pair.AccessToken)).Name.ShouldBe("Kept");
-        var after = await App.ScrapeAsync(Module.Users);
+        var after = await App.ScrapeAsync(UsersModule.Definition);
         (Handled(after, GetUser) - Handled(before, GetUser)).ShouldBe(1);
     }
 

@@ -1,6 +1,7 @@
 using Alba;
 using Modular.Gateway.Tokens;
 using Modular.Tests.Infrastructure;
+using Modular.Gateway;
 
 namespace Modular.Tests.Scenarios;
 
@@ -58,7 +59,7 @@ public abstract class SessionScenarios(ModularApp app) : Infrastructure.Scenario
     [Fact]
     public async Task a_reused_refresh_token_a_failed_login_and_revocations_are_counted_as_security_events()
     {
-        var before = await App.ScrapeAsync(Modular.BuildingBlocks.Hosting.Module.Gateway);
+        var before = await App.ScrapeAsync(GatewayModule.Definition);
         var first = await App.RegisterAsync("sec@example.com");
         await Gateway.RefreshAsync(first.RefreshToken, 200);
 
@@ -67,7 +68,7 @@ public abstract class SessionScenarios(ModularApp app) : Infrastructure.Scenario
         var other = await Gateway.LoginAsync("sec@example.com");
         await Gateway.SendAsync(Post, "/api/v1/auth/logout", other.AccessToken, null, 204);
 
-        var after = await App.ScrapeAsync(Modular.BuildingBlocks.Hosting.Module.Gateway);
+        var after = await App.ScrapeAsync(GatewayModule.Definition);
         double Delta(string kind) =>
             after.Sum("modular_security_events_total", ("kind", kind)) - before.Sum("modular_security_events_total", ("kind", kind));
         Delta("refresh_token_reused").ShouldBe(1);

@@ -43,7 +43,7 @@ public sealed class SplitModeTests(SplitApp app) : Infrastructure.Scenarios(app)
             AutoOffsetReset = AutoOffsetReset.Earliest,
             EnableAutoCommit = false,
         }).Build();
-        consumer.Subscribe(MessagingTopology.UserEvents);
+        consumer.Subscribe(UsersTopics.Events);
         // Bodies are encrypted (docs/adr/0011): the event is found by its type header and its key.
         bool IsRegistered(ConsumeResult<string, string>? next) => next is not null && next.Message.Key == pair.User.Id.ToString()
             && next.Message.Headers.Any(h => System.Text.Encoding.UTF8.GetString(h.GetValueBytes()).Contains("UserRegistered"));
@@ -164,7 +164,7 @@ public sealed class SplitModeTests(SplitApp app) : Infrastructure.Scenarios(app)
         await App.Mail.WaitUntilAsync(_ => emails.All(e => App.Mail.To(e).Count > 0), TimeSpan.FromSeconds(120));
         // Every event handled: the service keeps no inbox, its consumer group's offsets say it (docs/adr/0019). Each new
         // registration lands on a partition by its user id and waits for its e-mail.
-        await TopicBacklog.WaitUntilConsumedAsync(TestEnvironment.KafkaBrokers, "notification-service", MessagingTopology.UserEvents,
+        await TopicBacklog.WaitUntilConsumedAsync(TestEnvironment.KafkaBrokers, "notification-service", UsersTopics.Events,
             nudge: () => App.RegisterAsync($"after.kill.{Guid.NewGuid():N}@example.com"));
 
         // Nothing lost; nothing sent twice but, at most, the one e-mail the SMTP server accepted in the

@@ -62,11 +62,11 @@ public sealed class KafkaSettingsTests
     public void a_gateway_named_by_GATEWAY_REPLICA_reads_its_replies_on_that_replicas_topic_at_every_start()
     {
         var settings = Settings(("GATEWAY_REPLICA", "Gateway-0"));
-        KafkaSettings.Read(settings, "kafka:29092", gateway: true).ReplyTopic.ShouldBe("gateway.replies.gateway-0");
-        KafkaSettings.Read(settings, "kafka:29092", gateway: true).ReplyTopic.ShouldBe("gateway.replies.gateway-0");
+        KafkaSettings.Read(settings, "kafka:29092", awaitsReplies: true).ReplyTopic.ShouldBe("gateway.replies.gateway-0");
+        KafkaSettings.Read(settings, "kafka:29092", awaitsReplies: true).ReplyTopic.ShouldBe("gateway.replies.gateway-0");
         // Without it, a topic of its own for every process start; a service reads no replies and not the variable.
-        KafkaSettings.Read(Settings(), "kafka:29092", gateway: true).ReplyTopic
-            .ShouldNotBe(KafkaSettings.Read(Settings(), "kafka:29092", gateway: true).ReplyTopic);
+        KafkaSettings.Read(Settings(), "kafka:29092", awaitsReplies: true).ReplyTopic
+            .ShouldNotBe(KafkaSettings.Read(Settings(), "kafka:29092", awaitsReplies: true).ReplyTopic);
         var service = Settings(("GATEWAY_REPLICA", "gateway-0"));
         KafkaSettings.Read(service, "kafka:29092").ReplyTopic.ShouldNotBe("gateway.replies.gateway-0");
         service.VariablesRead.ShouldNotContain("GATEWAY_REPLICA");
@@ -76,6 +76,6 @@ public sealed class KafkaSettingsTests
     [InlineData("gateway 0")]
     [InlineData("gateway/0")]
     public void a_GATEWAY_REPLICA_that_is_no_topic_name_stops_the_start(string value) =>
-        Should.Throw<InvalidSettingException>(() => KafkaSettings.Read(Settings(("GATEWAY_REPLICA", value)), "kafka:29092", gateway: true))
+        Should.Throw<InvalidSettingException>(() => KafkaSettings.Read(Settings(("GATEWAY_REPLICA", value)), "kafka:29092", awaitsReplies: true))
             .Variable.ShouldBe("GATEWAY_REPLICA");
 }

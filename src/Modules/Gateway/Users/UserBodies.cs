@@ -1,4 +1,4 @@
-using Contracts = Modular.Users.Contracts;
+using Messages = Modular.Users.Contracts;
 
 namespace Modular.Gateway.Users;
 
@@ -18,25 +18,25 @@ public sealed record User(
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt)
 {
-    public static User From(Contracts.UserDetails user) =>
+    public static User From(Messages.UserDetails user) =>
         new(user.Id, user.Email, user.Name, user.Roles, user.EmailVerified, user.EmailVerifiedAt, user.CreatedAt, user.UpdatedAt);
 }
 
 /// <summary>A page of <c>GET /api/v1/users</c>; <paramref name="Page"/> is 1-based.</summary>
 public sealed record UserPage(IReadOnlyList<User> Items, int Page, int PageSize, long Total)
 {
-    public static UserPage From(Contracts.UserPage page) => new([.. page.Items.Select(User.From)], page.Page, page.PageSize, page.Total);
+    public static UserPage From(Messages.UserPage page) => new([.. page.Items.Select(User.From)], page.Page, page.PageSize, page.Total);
 }
 
 /// <summary>One entry of an account's security trail.</summary>
 public sealed record SecurityEvent(Guid Id, string Type, DateTimeOffset OccurredAt, string? IpPrefix, string? UserAgent, string? SessionId)
 {
-    public static SecurityEvent From(Contracts.SecurityEventView e) => new(e.Id, e.Type, e.OccurredAt, e.IpPrefix, e.UserAgent, e.SessionId);
+    public static SecurityEvent From(Messages.SecurityEventView e) => new(e.Id, e.Type, e.OccurredAt, e.IpPrefix, e.UserAgent, e.SessionId);
 }
 
 /// <summary>A page of an account's security trail, newest first.</summary>
 public sealed record SecurityEventPage(IReadOnlyList<SecurityEvent> Items, int Page, int PageSize, long Total)
 {
-    public static SecurityEventPage From(Contracts.SecurityEventPage page) =>
+    public static SecurityEventPage From(Messages.SecurityEventPage page) =>
         new([.. page.Items.Select(SecurityEvent.From)], page.Page, page.PageSize, page.Total);
 }
