@@ -53,16 +53,24 @@ public sealed record ModuleDefinition(string Name, string ServiceName)
 /// </summary>
 public sealed record TopicSubscription(string Topic, string Group, bool Inline = false);
 
+/// <summary>How a process reaches the modules it does not run: Kafka (<c>KafkaSettings</c>, in BuildingBlocks.Hosting,
+/// which only the host references, so that no module pulls in a transport).</summary>
+/// <param name="RequestTimeout"><c>REQUEST_TIMEOUT</c>: how long a request to another module may take.</param>
+public abstract record ModuleTransport(TimeSpan RequestTimeout);
+
 /// <summary>
 /// Which modules this process runs (<c>MODULES</c>, among the <paramref name="Catalog"/> the host knows) and how they
-/// reach the others (<c>KAFKA_BROKERS</c>).
+/// reach the others (<paramref name="Transport"/>, from <c>KAFKA_BROKERS</c>; none in one process).
 /// </summary>
 public sealed record HostRole(
     IReadOnlyList<ModuleDefinition> Catalog,
     IReadOnlyList<ModuleDefinition> Modules,
-    KafkaSettings? Kafka,
+    ModuleTransport? Transport,
     Wolverine.Runtime.Serialization.Encryption.IKeyProvider MessageKeys)
 {
+    /// <summary>The default of <c>REQUEST_TIMEOUT</c>; also the bound of a request inside one process, which reads no transport settings.</summary>
+    public static readonly TimeSpan DefaultRequestTimeout = TimeSpan.FromSeconds(5);
+
     public bool Runs(ModuleDefinition module) => Modules.Contains(module);
 
     /// <summary>Whether this process runs the module whose contracts declare <paramref name="contract"/>: then a
@@ -73,14 +81,17 @@ public sealed record HostRole(
     public bool AwaitsReplies => Modules.Any(m => m.AwaitsReplies);
 
     /// <summary>How long a request to another module may take: <c>REQUEST_TIMEOUT</c> over Kafka, its default in one process.</summary>
-    public TimeSpan RequestTimeout => Kafka?.RequestTimeout ?? KafkaSettings.DefaultRequestTimeout;
+    public TimeSpan RequestTimeout => Transport?.RequestTimeout ?? DefaultRequestTimeout;
 
     public bool RunsEverything => Catalog.All(Runs);
 
     /// <summary>The service name of the split deployment, or <c>modular</c> for the single process.</summary>
     public string ServiceName => RunsEverything ? "modular" : string.Join("+", Modules.Select(m => m.ServiceName));
 
-    public static HostRole Read(SettingsReader settings, IReadOnlyList<ModuleDefinition> catalog)
+    /// <param name="readTransport">Reads the transport's settings, given <c>KAFKA_BROKERS</c> and whether a module of this
+    /// process awaits replies (<c>KafkaSettings.Read</c>).</param>
+    public static HostRole Read(SettingsReader settings, IReadOnlyList<ModuleDefinition> catalog,
+        Func<SettingsReader, string, bool, ModuleTransport> readTransport)
     {
         var modules = settings.Optional("MODULES", catalog, value => ParseModules(value, catalog));
         var brokers = settings.Optional("KAFKA_BROKERS");
@@ -88,8 +99,8 @@ public sealed record HostRole(
             throw new InvalidSettingException("KAFKA_BROKERS",
                 $"is required when MODULES runs only some modules ({string.Join(",", modules)}): " +
                 "the other modules are reached through Kafka");
-        var kafka = brokers is null ? null : KafkaSettings.Read(settings, brokers, awaitsReplies: modules.Any(m => m.AwaitsReplies));
-        return new HostRole(catalog, modules, kafka, MessageEncryption.Read(settings));
+        var transport = brokers is null ? null : readTransport(settings, brokers, modules.Any(m => m.AwaitsReplies));
+        return new HostRole(catalog, modules, transport, MessageEncryption.Read(settings));
     }
 
     /// <summary>The modules <paramref name="value"/> names, in the catalog's order (whatever the order of the list).</summary>

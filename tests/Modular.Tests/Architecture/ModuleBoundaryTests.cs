@@ -12,9 +12,11 @@ public sealed class ModuleBoundaryTests
 {
     private static readonly string Root = TestEnvironment.RepositoryRoot();
 
-    public static TheoryData<string> ModuleProjects() =>
-        new(Directory.GetFiles(Path.Combine(Root, "src", "Modules"), "*.csproj", SearchOption.AllDirectories)
-            .Where(p => !p.Contains(".Contracts")).Select(p => Path.GetRelativePath(Root, p)));
+    public static TheoryData<string> ModuleProjects() => new(ModuleProjectPaths());
+
+    private static IEnumerable<string> ModuleProjectPaths() =>
+        Directory.GetFiles(Path.Combine(Root, "src", "Modules"), "*.csproj", SearchOption.AllDirectories)
+            .Where(p => !p.Contains(".Contracts")).Select(p => Path.GetRelativePath(Root, p));
 
     [Theory]
     [MemberData(nameof(ModuleProjects))]
@@ -46,12 +48,16 @@ public sealed class ModuleBoundaryTests
     }
 
     [Fact]
-    public void a_module_without_a_database_pulls_in_no_marten()
+    public void a_module_without_a_database_pulls_in_no_marten_and_no_module_pulls_in_kafka()
     {
-        // The gateway keeps its state in Redis: neither it nor anything it references brings Marten or Npgsql.
-        var packages = PackagesOf(Path.Combine("src", "Modules", "Gateway", "Gateway.csproj")).ToList();
-        packages.ShouldContain("StackExchange.Redis"); // the walk reads the package references at all
-        packages.Where(p => p.Contains("Marten") || p.Contains("Npgsql", StringComparison.OrdinalIgnoreCase)).ShouldBeEmpty();
+        // The gateway keeps its state in Redis: neither it nor anything it references brings Marten or Npgsql. The Kafka
+        // transport is the host's (BuildingBlocks.Hosting): a module talks to the others through Wolverine only.
+        var gateway = PackagesOf(Path.Combine("src", "Modules", "Gateway", "Gateway.csproj")).ToList();
+        gateway.ShouldContain("StackExchange.Redis"); // the walk reads the package references at all
+        gateway.Where(p => p.Contains("Marten") || p.Contains("Npgsql", StringComparison.OrdinalIgnoreCase)).ShouldBeEmpty();
+        foreach (var project in ModuleProjectPaths())
+            PackagesOf(project).Where(p => p.Contains("Kafka")).ShouldBeEmpty(project);
+        PackagesOf(Path.Combine("src", "Host", "Host.csproj")).ShouldContain("WolverineFx.Kafka");
     }
 
     /// <summary>The packages a project references, itself or through the projects it references.</summary>

@@ -30,7 +30,7 @@ public sealed class SettingsValidationTests
     private static void ReadAll(Dictionary<string, string?> variables)
     {
         var settings = new SettingsReader(new ConfigurationBuilder().AddInMemoryCollection(variables).Build()) { KeysMustBeStrong = true };
-        HostRole.Read(settings, Program.Modules);
+        HostRole.Read(settings, Program.Modules, KafkaSettings.Read);
         settings.Optional("PORT", 3000, SettingParsers.Port);
         MessageEncryption.Read(settings);
         GatewaySettings.Read(settings);

@@ -75,21 +75,21 @@ public sealed class ModuleTopologyTests
         MessagingTopology.Requests(Audit).ShouldBe([typeof(ListAuditEntries)]);
         MessagingTopology.Events(Audit).ShouldBe([typeof(AuditEntryRecorded)]);
 
-        var role = HostRole.Read(Settings(("MODULES", "audit"), ("KAFKA_BROKERS", "kafka:9092")), catalog);
+        var role = HostRole.Read(Settings(("MODULES", "audit"), ("KAFKA_BROKERS", "kafka:9092")), catalog, KafkaSettings.Read);
         (role.ServiceName, role.AwaitsReplies, role.RunsOwnerOf(typeof(ListAuditEntries)), role.RunsOwnerOf(typeof(GetUser)))
             .ShouldBe(("audit-service", false, true, false));
-        HostRole.Read(Settings(), catalog).ServiceName.ShouldBe("modular");
+        HostRole.Read(Settings(), catalog, KafkaSettings.Read).ServiceName.ShouldBe("modular");
     }
 
     [Theory]
     [InlineData("users,gateway", "gateway+user-service")]
     [InlineData("notifications", "notification-service")]
     public void modules_run_in_the_catalogs_order_whatever_the_order_of_the_list(string modules, string serviceName) =>
-        HostRole.Read(Settings(("MODULES", modules), ("KAFKA_BROKERS", "kafka:9092")), Program.Modules).ServiceName.ShouldBe(serviceName);
+        HostRole.Read(Settings(("MODULES", modules), ("KAFKA_BROKERS", "kafka:9092")), Program.Modules, KafkaSettings.Read).ServiceName.ShouldBe(serviceName);
 
     [Fact]
     public void an_unknown_module_is_refused_with_the_names_the_host_knows() =>
-        Should.Throw<InvalidSettingException>(() => HostRole.Read(Settings(("MODULES", "gateway,billing")), Program.Modules))
+        Should.Throw<InvalidSettingException>(() => HostRole.Read(Settings(("MODULES", "gateway,billing")), Program.Modules, KafkaSettings.Read))
             .Message.ShouldContain("must list modules among gateway, users, notifications; 'billing' is not one");
 
     [Fact]

@@ -22,7 +22,7 @@ internal sealed class UsersRoundTrip(HostRole role, IServiceScopeFactory scopes,
 
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct)
     {
-        if (role.Kafka is null || role.RunsOwnerOf(typeof(GetUser))) return HealthCheckResult.Healthy("Users runs in this process");
+        if (role.Transport is null || role.RunsOwnerOf(typeof(GetUser))) return HealthCheckResult.Healthy("Users runs in this process");
         if (clock.GetUtcNow() - _lastSuccess < Fresh) return HealthCheckResult.Healthy("a request to Users came back");
 
         try

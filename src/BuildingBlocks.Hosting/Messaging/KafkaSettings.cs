@@ -1,5 +1,6 @@
 using Confluent.Kafka;
 using Modular.BuildingBlocks.Configuration;
+using Modular.BuildingBlocks.Hosting;
 
 namespace Modular.BuildingBlocks.Messaging;
 
@@ -21,7 +22,7 @@ namespace Modular.BuildingBlocks.Messaging;
 /// replies topic, which nobody can know in advance, is created either way.</param>
 /// <param name="Security">How the connection to the brokers is secured (<c>KAFKA_SECURITY_PROTOCOL</c>, <c>KAFKA_SASL_*</c>, <c>KAFKA_SSL_CA_LOCATION</c>).</param>
 public sealed record KafkaSettings(string Brokers, TimeSpan SessionTimeout, TimeSpan FetchWaitMax, TimeSpan RequestTimeout,
-    TimeSpan SendBatchWindow, bool CreateTopics, KafkaSecurity Security)
+    TimeSpan SendBatchWindow, bool CreateTopics, KafkaSecurity Security) : ModuleTransport(RequestTimeout)
 {
     /// <summary>The bootstrap servers and the security settings, for every client this process makes (Wolverine's and its own probes).</summary>
     public T Client<T>(T config) where T : ClientConfig
@@ -45,9 +46,6 @@ public sealed record KafkaSettings(string Brokers, TimeSpan SessionTimeout, Time
     /// </summary>
     public string ReplyTopic { get; init; } = MessagingTopology.NewReplyTopic();
 
-    /// <summary>The default of <c>REQUEST_TIMEOUT</c>; also the bound of a request inside one process, which reads no Kafka settings.</summary>
-    public static readonly TimeSpan DefaultRequestTimeout = TimeSpan.FromSeconds(5);
-
     /// <param name="awaitsReplies">Whether this process runs a module that waits for replies (the gateway): only such a
     /// process reads a replies topic, and <c>GATEWAY_REPLICA</c>, which names it.</param>
     public static KafkaSettings Read(SettingsReader settings, string brokers, bool awaitsReplies = false)
@@ -62,7 +60,7 @@ public sealed record KafkaSettings(string Brokers, TimeSpan SessionTimeout, Time
         brokers,
         settings.Optional("KAFKA_SESSION_TIMEOUT", TimeSpan.FromSeconds(45), SettingParsers.Duration),
         settings.Optional("KAFKA_FETCH_WAIT_MAX", TimeSpan.FromMilliseconds(500), SettingParsers.Duration),
-        settings.Optional("REQUEST_TIMEOUT", DefaultRequestTimeout, SettingParsers.Duration),
+        settings.Optional("REQUEST_TIMEOUT", HostRole.DefaultRequestTimeout, SettingParsers.Duration),
         settings.Optional("KAFKA_SEND_BATCH_WINDOW", TimeSpan.FromMilliseconds(10), SettingParsers.Duration),
         settings.Optional("KAFKA_CREATE_TOPICS", true, SettingParsers.Boolean),
         KafkaSecurity.Read(settings));

@@ -53,7 +53,7 @@ public static class ModularHost
     public static HostRole AddModularHosting(this WebApplicationBuilder builder, SettingsReader settings,
         IReadOnlyList<ModuleDefinition> catalog)
     {
-        var role = HostRole.Read(settings, catalog);
+        var role = HostRole.Read(settings, catalog, KafkaSettings.Read);
         builder.AddCorrelation();
         builder.AddTracing(settings, role);
         InlineConsoleLoggerProvider.ReplaceConsoleLogger(builder.Logging);
@@ -72,7 +72,7 @@ public static class ModularHost
             timeout: HealthEndpoints.CheckTimeout);
         builder.Services.AddSingleton(role);
         builder.Services.AddHostedService<MessageMetrics>();
-        if (role.Kafka is { } kafka)
+        if (role.Transport is KafkaSettings kafka)
         {
             builder.Services.AddSingleton(kafka);
             builder.Services.AddSingleton<KafkaTopics>();
@@ -112,7 +112,7 @@ public static class ModularHost
         opts.MultipleHandlerBehavior = MultipleHandlerBehavior.Separated;
         // Passwords and reset tokens travel in some messages: no body is ever stored or sent in clear (docs/adr/0011).
         opts.UseEncryption(role.MessageKeys);
-        if (role.Kafka is { } kafka)
+        if (role.Transport is KafkaSettings kafka)
         {
             opts.UseKafkaTopology(role, kafka);
             // What a topic sends in the background (the durable outbox's events, the replies) waits in a batch that
