@@ -58,8 +58,11 @@ public static class TestEnvironment
         ["AUTH_THROTTLE_LIMIT"] = "100000",
     };
 
-    /// <summary>How long the test broker keeps a killed consumer in its group (KAFKA_SESSION_TIMEOUT of the split processes).</summary>
-    public static readonly TimeSpan KafkaSessionTimeout = TimeSpan.FromSeconds(6);
+    /// <summary>How long the test broker keeps a killed consumer in its group (KAFKA_SESSION_TIMEOUT of the split processes).
+    /// Short, because the run waits for it often: after each kill, and on each join into a group that has members (the
+    /// test broker then waits session timeout - 1 s, docs/performance.md). librdkafka heartbeats from a thread of its
+    /// own every sixth of it (500 ms), so a busy thread pool does not end a session.</summary>
+    public static readonly TimeSpan KafkaSessionTimeout = TimeSpan.FromSeconds(3);
 
     /// <summary>The variables of one split-mode service of the test run; <paramref name="modules"/> picks the role.</summary>
     public static Dictionary<string, string> Split(string modules, int smtpPort) => new(SingleProcess(smtpPort))
