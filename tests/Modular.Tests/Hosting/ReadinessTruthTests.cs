@@ -20,7 +20,7 @@ public sealed class ReadinessTruthTests(SplitApp app) : Infrastructure.Scenarios
         await using (var first = await StartGatewayAsync())
         {
             var registered = await first.PostAsJsonAsync("/api/v1/auth/register", new { email = "first.call@example.com", password = Api.Password });
-            registered.StatusCode.ShouldBe(HttpStatusCode.Created, await registered.Content.ReadAsStringAsync());
+            registered.StatusCode.ShouldBe(HttpStatusCode.Created, await first.DescribeAsync(registered));
         }
 
         // Traffic keeps flowing through the fixture's gateway while a new gateway process starts.
@@ -39,7 +39,7 @@ public sealed class ReadinessTruthTests(SplitApp app) : Infrastructure.Scenarios
         await using (var restarted = await StartGatewayAsync())
         {
             var login = await restarted.PostAsJsonAsync("/api/v1/auth/login", new { email = "first.call@example.com", password = Api.Password });
-            login.StatusCode.ShouldBe(HttpStatusCode.OK, await login.Content.ReadAsStringAsync());
+            login.StatusCode.ShouldBe(HttpStatusCode.OK, await restarted.DescribeAsync(login));
         }
         await stop.CancelAsync();
         (await traffic).ShouldBeGreaterThan(0);
@@ -59,7 +59,7 @@ public sealed class ReadinessTruthTests(SplitApp app) : Infrastructure.Scenarios
             var gateway = await StartGatewayAsync(("GATEWAY_REPLICA", replica));
             var email = $"{replica}-{start}@example.com";
             var registered = await gateway.PostAsJsonAsync("/api/v1/auth/register", new { email, password = Api.Password });
-            registered.StatusCode.ShouldBe(HttpStatusCode.Created, await registered.Content.ReadAsStringAsync());
+            registered.StatusCode.ShouldBe(HttpStatusCode.Created, await gateway.DescribeAsync(registered));
             if (start == 1) await gateway.KillAsync(); // kill -9: no graceful leave of the consumer group
             await gateway.DisposeAsync();
         }
@@ -115,6 +115,11 @@ public sealed class ReadinessTruthTests(SplitApp app) : Infrastructure.Scenarios
     private async Task<ReadyGateway> StartGatewayAsync(params (string Name, string Value)[] settings)
     {
         var environment = TestEnvironment.Split("gateway", App.Mail.Port);
+        // A reply that never reaches a gateway that said ready is what these tests catch, not a slow first request. The
+        // first register of a new gateway took 1.7 s here with both cores busy (its first Redis connections, the first
+        // run of each path, a password hash in Users), and ran past the default 5 s twice on the CI runner: the failed
+        // assertion now carries the gateway's log, to tell a slow answer from a lost one.
+        environment["REQUEST_TIMEOUT"] = "10s";
         foreach (var (name, value) in settings) environment[name] = value;
         var (process, url) = await HostProcess.StartReadyAsync(environment);
         return new ReadyGateway(process, new HttpClient { BaseAddress = new Uri(url) });
@@ -125,6 +130,12 @@ public sealed class ReadinessTruthTests(SplitApp app) : Infrastructure.Scenarios
         public Task<HttpResponseMessage> PostAsJsonAsync(string url, object body) => http.PostAsJsonAsync(url, body);
 
         public Task KillAsync() => process.KillAsync();
+
+        /// <summary>The answer's body and the gateway's own log, for the message of a failed assertion.</summary>
+        public async Task<string> DescribeAsync(HttpResponseMessage answer) =>
+            $"{await answer.Content.ReadAsStringAsync()}\ngateway log ({process.LogFile}):\n{Tail(process.Output)}{Tail(process.Errors)}";
+
+        private static string Tail(string log) => log.Length <= 20_000 ? log : log[^20_000..];
 
         public async ValueTask DisposeAsync()
         {
