@@ -35,6 +35,10 @@ REDIS_DB=14
 declare -A CPU_MILLIS=([all]=500 [gateway-1]=500 [gateway-2]=500 [user-service]=500 [notification-service]=200)
 declare -A MEMORY_MIB=([all]=256 [gateway-1]=256 [gateway-2]=256 [user-service]=256 [notification-service]=128)
 
+# The .NET runtime's settings of the image (docker/Dockerfile's ENV): the hosts and the bare baseline run with them,
+# so that a ratio measures the code, not a GC setting one side has and the other has not.
+mapfile -t RUNTIME_ENV < <(grep -oE '\bDOTNET_[A-Za-z0-9_]+=[^ ]+' docker/Dockerfile)
+
 declare -A PIDS=()   # role -> pid of the host processes running now
 SINK_PID= BARE_PID= LOAD_PID= BROKER_STARTED= CGROUP_MEM= CGROUP_CPU= CGROUP_SKIP=
 
@@ -131,7 +135,7 @@ spawn_role() { # topology role limited(0|1)
       echo "$BASHPID" >"$CGROUP_CPU/$role/cgroup.procs"
     fi
     cd "$PUBLISH_DIR"
-    exec env -i PATH="$PATH" HOME="$HOME" ${DOTNET_ROOT:+DOTNET_ROOT="$DOTNET_ROOT"} "${env[@]}" dotnet Modular.Host.dll
+    exec env -i PATH="$PATH" HOME="$HOME" ${DOTNET_ROOT:+DOTNET_ROOT="$DOTNET_ROOT"} "${RUNTIME_ENV[@]}" "${env[@]}" dotnet Modular.Host.dll
   ) >"$LOG_DIR/$CURRENT_PASS-$role.log" 2>&1 </dev/null &
   PIDS[$role]=$!
 }
@@ -266,7 +270,7 @@ memory_pass() { # topology
 # minutes earlier can be off by a factor of two (the hosts are up meanwhile, but idle).
 baselines() { # topology
   log "$1: baseline (bare Kestrel)"
-  dotnet "$BENCH_DLL" serve --port "$PORT_BARE" >>"$LOG_DIR/bare.log" 2>&1 &
+  env "${RUNTIME_ENV[@]}" dotnet "$BENCH_DLL" serve --port "$PORT_BARE" >>"$LOG_DIR/bare.log" 2>&1 &
   BARE_PID=$!
   for _ in $(seq 1 100); do curl -fs -o /dev/null "http://127.0.0.1:$PORT_BARE/json" && break; sleep 0.1; done
   BENCH_PATH=/json run_wrk "$1" bare get "$PORT_BARE" 64

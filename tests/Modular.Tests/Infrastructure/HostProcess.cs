@@ -51,6 +51,7 @@ public sealed class HostProcess : IAsyncDisposable
         info.Environment.Clear();
         foreach (var name in InheritedVariables)
             if (Environment.GetEnvironmentVariable(name) is { } value) info.Environment[name] = value;
+        foreach (var (name, value) in PublishedHost.RuntimeVariables) info.Environment[name] = value;
         foreach (var (name, value) in environment) info.Environment[name] = value;
 
         var role = environment.TryGetValue("MODULES", out var modules) ? modules.Replace(',', '+') : "all";

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.RegularExpressions;
 
 namespace Modular.Tests.Infrastructure;
 
@@ -10,6 +11,14 @@ namespace Modular.Tests.Infrastructure;
 public static class PublishedHost
 {
     private static readonly Lazy<string> Published = new(Publish, LazyThreadSafetyMode.ExecutionAndPublication);
+
+    /// <summary>
+    /// The .NET runtime's settings the image sets (<c>DOTNET_*</c> in docker/Dockerfile's <c>ENV</c>, the GC's gen0
+    /// budget): every host process of the tests runs with them, as in the deployments.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> RuntimeVariables = Regex
+        .Matches(File.ReadAllText(Path.Combine(TestEnvironment.RepositoryRoot(), "docker", "Dockerfile")), @"\b(DOTNET_\w+)=(\S+)")
+        .ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value);
 
     /// <summary>The folder that holds Modular.Host.dll; published on first use.</summary>
     public static string Directory => Published.Value;
