@@ -114,12 +114,7 @@ public sealed class ReadinessTruthTests(SplitApp app) : Infrastructure.Scenarios
 
     private async Task<ReadyGateway> StartGatewayAsync(params (string Name, string Value)[] settings)
     {
-        var environment = TestEnvironment.Split("gateway", App.Mail.Port);
-        // A reply that never reaches a gateway that said ready is what these tests catch, not a slow first request. The
-        // first register of a new gateway took 1.7 s here with both cores busy (its first Redis connections, the first
-        // run of each path, a password hash in Users), and ran past the default 5 s twice on the CI runner: the failed
-        // assertion now carries the gateway's log, to tell a slow answer from a lost one.
-        environment["REQUEST_TIMEOUT"] = "10s";
+        var environment = TestEnvironment.StartedGateway(App.Mail.Port);
         foreach (var (name, value) in settings) environment[name] = value;
         var (process, url) = await HostProcess.StartReadyAsync(environment);
         return new ReadyGateway(process, new HttpClient { BaseAddress = new Uri(url) });

@@ -77,6 +77,15 @@ public static class TestEnvironment
         ["Logging__LogLevel__Wolverine"] = "Information",
     };
 
+    /// <summary>
+    /// A split-mode gateway that a test starts as a process of its own, beside the fixture's, and sends its first
+    /// requests to as soon as it is ready. Those tests catch a reply that never comes back to such a gateway, not a
+    /// slow one: the first requests of a new gateway ran past the default 5 s three times on the 2-core CI runner
+    /// (one with its user-service replica idle meanwhile, cause not found yet), against 1.7 s here with both cores
+    /// busy. So its REQUEST_TIMEOUT is 10 s.
+    /// </summary>
+    public static Dictionary<string, string> StartedGateway(int smtpPort) => new(Split("gateway", smtpPort)) { ["REQUEST_TIMEOUT"] = "10s" };
+
     public static int FreeTcpPort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

@@ -44,7 +44,7 @@ public sealed class SecurityTrailCrashTests(SplitApp app) : Infrastructure.Scena
 
     private async Task<GatewayProcess> StartGatewayProcessAsync()
     {
-        var (process, url) = await HostProcess.StartReadyAsync(TestEnvironment.Split("gateway", App.Mail.Port));
+        var (process, url) = await HostProcess.StartReadyAsync(TestEnvironment.StartedGateway(App.Mail.Port));
         // Ready means a request to Users comes back to this process (the gateway's readiness check "users").
         return new GatewayProcess(process, new HttpClient { BaseAddress = new Uri(url) });
     }
