@@ -128,9 +128,7 @@ public sealed class ReadinessTruthTests(SplitApp app) : Infrastructure.Scenarios
 
         /// <summary>The answer's body and the gateway's own log, for the message of a failed assertion.</summary>
         public async Task<string> DescribeAsync(HttpResponseMessage answer) =>
-            $"{await answer.Content.ReadAsStringAsync()}\ngateway log ({process.LogFile}):\n{Tail(process.Output)}{Tail(process.Errors)}";
-
-        private static string Tail(string log) => log.Length <= 20_000 ? log : log[^20_000..];
+            $"{await answer.Content.ReadAsStringAsync()}\ngateway log ({process.LogFile}):\n{process.LogTail()}";
 
         public async ValueTask DisposeAsync()
         {

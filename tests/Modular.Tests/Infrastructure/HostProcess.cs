@@ -25,6 +25,13 @@ public sealed class HostProcess : IAsyncDisposable
     public int Id => _process.Id;
     public int ExitCode => _process.ExitCode;
 
+    /// <summary>The end of what the process wrote (standard output, then error), for the message of a failed assertion.</summary>
+    public string LogTail(int characters = 20_000)
+    {
+        var log = Output + Errors;
+        return log.Length <= characters ? log : log[^characters..];
+    }
+
     /// <summary>Where the process's output is also written, for reading after a failed test.</summary>
     public string LogFile { get; private init; } = "";
 

@@ -26,7 +26,7 @@ public sealed class SecurityTrailCrashTests(SplitApp app) : Infrastructure.Scena
                 new { email = "crash.trail@example.com", password = Api.Password })).Content.ReadFromJsonAsync<TokenPair>())!;
             var failed = await first.Http.PostAsJsonAsync("/api/v1/auth/login", new { email = "crash.trail@example.com", password = "wrong, and then a crash" });
             await first.Process.KillAsync();
-            failed.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+            failed.StatusCode.ShouldBe(HttpStatusCode.Unauthorized, first.Process.LogTail());
         }
 
         await using (var second = await StartGatewayProcessAsync())
@@ -35,7 +35,7 @@ public sealed class SecurityTrailCrashTests(SplitApp app) : Infrastructure.Scena
             logout.Headers.Authorization = new AuthenticationHeaderValue("Bearer", session.AccessToken);
             var answer = await second.Http.SendAsync(logout);
             await second.Process.KillAsync();
-            answer.StatusCode.ShouldBe(HttpStatusCode.NoContent);
+            answer.StatusCode.ShouldBe(HttpStatusCode.NoContent, second.Process.LogTail());
         }
 
         var page = await SecurityTrailScenarios.WaitForTrailAsync(Gateway, reader.AccessToken, 4);
