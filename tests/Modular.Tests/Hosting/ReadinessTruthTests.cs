@@ -117,18 +117,19 @@ public sealed class ReadinessTruthTests(SplitApp app) : Infrastructure.Scenarios
         var environment = TestEnvironment.StartedGateway(App.Mail.Port);
         foreach (var (name, value) in settings) environment[name] = value;
         var (process, url) = await HostProcess.StartReadyAsync(environment);
-        return new ReadyGateway(process, new HttpClient { BaseAddress = new Uri(url) });
+        return new ReadyGateway(process, new HttpClient { BaseAddress = new Uri(url) }, app);
     }
 
-    private sealed class ReadyGateway(HostProcess process, HttpClient http) : IAsyncDisposable
+    private sealed class ReadyGateway(HostProcess process, HttpClient http, SplitApp app) : IAsyncDisposable
     {
         public Task<HttpResponseMessage> PostAsJsonAsync(string url, object body) => http.PostAsJsonAsync(url, body);
 
         public Task KillAsync() => process.KillAsync();
 
-        /// <summary>The answer's body and the gateway's own log, for the message of a failed assertion.</summary>
-        public async Task<string> DescribeAsync(HttpResponseMessage answer) =>
-            $"{await answer.Content.ReadAsStringAsync()}\ngateway log ({process.LogFile}):\n{process.LogTail()}";
+        /// <summary>The answer's body, what the user-services did, and the gateway's own log, for the message of a failed assertion.</summary>
+        public async Task<string> DescribeAsync(HttpResponseMessage answer) => answer.IsSuccessStatusCode
+            ? ""
+            : $"{await answer.Content.ReadAsStringAsync()}\n{await app.DescribeUserServicesAsync()}gateway log ({process.LogFile}):\n{process.LogTail()}";
 
         public async ValueTask DisposeAsync()
         {

@@ -1,3 +1,4 @@
+using System.Text;
 using Alba;
 using Modular.Gateway;
 using Modular.BuildingBlocks.Hosting;
@@ -79,6 +80,46 @@ public sealed class SplitApp : ModularApp
             .Where(replica => !_services[modules][replica].HasExited)
             .Select(replica => http.GetStringAsync($"{_urls[modules][replica]}/metrics")));
         return new Scrape(string.Join("\n", texts));
+    }
+
+    /// <summary>
+    /// What each user-service replica has handled and how long it took, with the consumer lag of each users.requests
+    /// partition and the replicas' last warnings: for the message of a failed assertion about a reply that never came,
+    /// it says whether the request was never consumed (lag), handled slowly (seconds), failed, or handled and its reply lost.
+    /// </summary>
+    public async Task<string> DescribeUserServicesAsync()
+    {
+        var report = new StringBuilder("user-services:\n");
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        for (var replica = 0; replica < ServiceReplicas; replica++)
+        {
+            var process = UserServices[replica];
+            report.Append($"- replica {replica} (pid {process.Id}, log {process.LogFile})");
+            if (process.HasExited)
+            {
+                report.AppendLine(" exited");
+                continue;
+            }
+            try
+            {
+                var scrape = new Scrape(await http.GetStringAsync($"{_urls["users"][replica]}/metrics"));
+                report.AppendLine();
+                foreach (var name in new[] { "modular_messages_handled_total", "modular_messages_failed_total", "modular_message_handling_seconds_sum" })
+                    report.AppendLine($"  {name}: " + string.Join(", ", scrape.Matching(name)
+                        .Select(s => $"{string.Join("/", s.Labels.Values)}={s.Value:0.###}")));
+                if (replica == 0)
+                    // Committed offsets: librdkafka commits every 5 s, so a lag of a message or two may be one handled since.
+                    report.AppendLine("  users.requests lag per partition (committed): " + string.Join(", ",
+                        scrape.Matching("modular_kafka_consumer_lag", ("topic", "users.requests")).Select(s => $"{s.Labels["partition"]}={s.Value}")));
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                report.AppendLine($" /metrics did not answer: {e.Message}");
+            }
+            foreach (var warning in process.Output.Split('\n').Where(l => l.Contains("\"LogLevel\":\"Warning\"") || l.Contains("\"LogLevel\":\"Error\"")).TakeLast(3))
+                report.AppendLine("  " + (warning.Length > 400 ? warning[..400] : warning));
+        }
+        return report.ToString();
     }
 
     /// <summary>Kills every notification-service (SIGKILL): no graceful shutdown, as a crash would end them.</summary>

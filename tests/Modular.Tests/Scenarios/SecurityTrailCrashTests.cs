@@ -22,11 +22,12 @@ public sealed class SecurityTrailCrashTests(SplitApp app) : Infrastructure.Scena
         TokenPair session;
         await using (var first = await StartGatewayProcessAsync())
         {
-            session = (await (await first.Http.PostAsJsonAsync("/api/v1/auth/login",
-                new { email = "crash.trail@example.com", password = Api.Password })).Content.ReadFromJsonAsync<TokenPair>())!;
+            var login = await first.Http.PostAsJsonAsync("/api/v1/auth/login", new { email = "crash.trail@example.com", password = Api.Password });
+            login.StatusCode.ShouldBe(HttpStatusCode.OK, await DescribeAsync(login, first.Process));
+            session = (await login.Content.ReadFromJsonAsync<TokenPair>())!;
             var failed = await first.Http.PostAsJsonAsync("/api/v1/auth/login", new { email = "crash.trail@example.com", password = "wrong, and then a crash" });
             await first.Process.KillAsync();
-            failed.StatusCode.ShouldBe(HttpStatusCode.Unauthorized, first.Process.LogTail());
+            failed.StatusCode.ShouldBe(HttpStatusCode.Unauthorized, await DescribeAsync(failed, first.Process));
         }
 
         await using (var second = await StartGatewayProcessAsync())
@@ -35,12 +36,18 @@ public sealed class SecurityTrailCrashTests(SplitApp app) : Infrastructure.Scena
             logout.Headers.Authorization = new AuthenticationHeaderValue("Bearer", session.AccessToken);
             var answer = await second.Http.SendAsync(logout);
             await second.Process.KillAsync();
-            answer.StatusCode.ShouldBe(HttpStatusCode.NoContent, second.Process.LogTail());
+            answer.StatusCode.ShouldBe(HttpStatusCode.NoContent, await DescribeAsync(answer, second.Process));
         }
 
         var page = await SecurityTrailScenarios.WaitForTrailAsync(Gateway, reader.AccessToken, 4);
         page.Items.Select(e => e.Type).ShouldBe([T.SessionEnded, T.LoginFailed, T.LoginSucceeded, T.Registered]);
     }
+
+    /// <summary>For the message of a failed assertion: what the user-services did, and the gateway's log.</summary>
+    private async Task<string> DescribeAsync(HttpResponseMessage answer, HostProcess gateway) =>
+        answer.IsSuccessStatusCode || answer.StatusCode == HttpStatusCode.Unauthorized
+            ? ""
+            : $"{await app.DescribeUserServicesAsync()}gateway log ({gateway.LogFile}):\n{gateway.LogTail()}";
 
     private async Task<GatewayProcess> StartGatewayProcessAsync()
     {
