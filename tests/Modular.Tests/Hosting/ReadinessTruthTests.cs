@@ -129,7 +129,7 @@ public sealed class ReadinessTruthTests(SplitApp app) : Infrastructure.Scenarios
         /// <summary>The answer's body, what the user-services did, and the gateway's own log, for the message of a failed assertion.</summary>
         public async Task<string> DescribeAsync(HttpResponseMessage answer) => answer.IsSuccessStatusCode
             ? ""
-            : $"{await answer.Content.ReadAsStringAsync()}\n{await app.DescribeUserServicesAsync()}gateway log ({process.LogFile}):\n{process.LogTail()}";
+            : $"{await answer.Content.ReadAsStringAsync()}\n{await app.DescribeRequestThroughAsync(process)}";
 
         public async ValueTask DisposeAsync()
         {

@@ -122,6 +122,11 @@ public sealed class SplitApp : ModularApp
         return report.ToString();
     }
 
+    /// <summary>What the user-services did, then the log of <paramref name="gateway"/>: for the message of a failed
+    /// assertion about a request through a gateway process that a test started.</summary>
+    public async Task<string> DescribeRequestThroughAsync(HostProcess gateway) =>
+        $"{await DescribeUserServicesAsync()}gateway log ({gateway.LogFile}):\n{gateway.LogTail()}";
+
     /// <summary>Kills every notification-service (SIGKILL): no graceful shutdown, as a crash would end them.</summary>
     public Task StopNotificationServiceAsync() => Task.WhenAll(NotificationServices.Select(s => s.KillAsync()));
 

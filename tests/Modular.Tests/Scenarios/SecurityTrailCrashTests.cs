@@ -47,7 +47,7 @@ public sealed class SecurityTrailCrashTests(SplitApp app) : Infrastructure.Scena
     private async Task<string> DescribeAsync(HttpResponseMessage answer, HostProcess gateway) =>
         answer.IsSuccessStatusCode || answer.StatusCode == HttpStatusCode.Unauthorized
             ? ""
-            : $"{await app.DescribeUserServicesAsync()}gateway log ({gateway.LogFile}):\n{gateway.LogTail()}";
+            : await app.DescribeRequestThroughAsync(gateway);
 
     private async Task<GatewayProcess> StartGatewayProcessAsync()
     {
