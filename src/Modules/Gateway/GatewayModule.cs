@@ -79,7 +79,7 @@ public static class GatewayModule
             .AddJwtBearer(jwt =>
             {
                 jwt.MapInboundClaims = false;
-                jwt.TokenValidationParameters = TokenIssuer.AccessValidation(gateway.Jwt);
+                jwt.TokenValidationParameters = SessionTokens.AccessValidation(gateway.Jwt);
                 jwt.TokenHandlers.Clear();
                 jwt.TokenHandlers.Add(new CachingTokenHandler(TimeProvider.System));
             });

@@ -17,7 +17,7 @@ internal static class LoginEndpoint
     public static async Task<IResult> Handle(LoginRequest request, HttpContext http, IMessageBus bus, TokenIssuer tokens, UserProfiles profiles,
         SecurityEvents security, LoginSettings settings, CancellationToken ct)
     {
-        var client = RequestClient.From(http, sessionId: TokenIssuer.NewId());
+        var client = RequestClient.From(http, sessionId: SessionTokens.NewId());
         var result = await bus.InvokeAsync<UserResult>(new VerifyCredentials(request.Email!, request.Password!, client), ct);
         // The same answer whether the e-mail is unknown or the password wrong.
         if (result.User is null)

@@ -18,7 +18,7 @@ internal static class RegisterEndpoint
 
     public static async Task<IResult> Handle(RegisterRequest request, HttpContext http, IMessageBus bus, TokenIssuer tokens, UserProfiles profiles, CancellationToken ct)
     {
-        var client = RequestClient.From(http, sessionId: TokenIssuer.NewId());
+        var client = RequestClient.From(http, sessionId: SessionTokens.NewId());
         var result = await bus.InvokeAsync<UserResult>(new RegisterUser(request.Email!, request.Password!, request.Name, client, http.IdempotencyKeyForUsers()), ct);
         if (result.Failure == UserFailure.EmailTaken)
             return Problems.Conflict("E-mail already registered", "An account with this e-mail address exists. Log in instead.");
