@@ -26,9 +26,6 @@ public static partial class MessagingTopology
     /// <summary>The most one fetch returns (above the default message.max.bytes of 1,000,000, so every message fits).</summary>
     public const int FetchMaxBytes = 1024 * 1024;
 
-    /// <summary>Every property that names the user a message is about; it keys the message's partition.</summary>
-    private const string PartitionProperty = "UserId";
-
     public static void UseKafkaTopology(this WolverineOptions opts, HostRole role, KafkaSettings kafka)
     {
         // The readiness check "listeners" (ModularHost): every listener's consumer has joined its group.

@@ -28,6 +28,27 @@ public sealed class RouteConventionTests(SingleProcessApp app)
             && r.Handler.Namespace == "Modular.Gateway." + Noun(r.Route), string.Join("\n", routes.Select(r => $"{r.Route}: {r.Handler}")));
     }
 
+    [Fact]
+    public void every_body_the_api_answers_with_is_the_gateways_own_record_never_a_message_between_modules()
+    {
+        var bodies = app.Gateway.Services.GetRequiredService<EndpointDataSource>().Endpoints
+            .SelectMany(e => e.Metadata.OfType<Microsoft.AspNetCore.Http.Metadata.IProducesResponseTypeMetadata>())
+            .Select(p => p.Type).OfType<Type>().Distinct().ToList();
+        bodies.ShouldContain(typeof(Modular.Gateway.Users.AccountExport)); // the walk reads the declared bodies at all
+
+        var contracts = bodies.SelectMany(t => Reachable(t, [])).Where(t => t.Assembly.GetName().Name!.EndsWith(".Contracts")).Distinct();
+        contracts.ShouldBeEmpty("a change to a message between the modules would change the API (map it to a record in Modular.Gateway)");
+    }
+
+    /// <summary>The type, its public properties' types and their element types, recursively.</summary>
+    private static IEnumerable<Type> Reachable(Type type, HashSet<Type> seen)
+    {
+        if (!seen.Add(type) || type.Assembly == typeof(object).Assembly && !type.IsGenericType) return [];
+        var parts = type.IsGenericType ? type.GetGenericArguments()
+            : type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Select(p => p.PropertyType);
+        return parts.SelectMany(p => Reachable(p, seen)).Prepend(type);
+    }
+
     /// <summary>"GET /api/v1/users/me" is a route of Users.</summary>
     private static string Noun(string route)
     {

@@ -22,7 +22,7 @@ public abstract class MeScenarios(ModularApp app) : Infrastructure.Scenarios(app
     }
 
     [Fact]
-    public async Task the_access_token_is_an_HS256_jwt_with_the_claims_of_the_spec()
+    public async Task the_access_token_is_an_HS256_jwt_naming_the_user_their_email_and_roles_for_15_minutes()
     {
         var pair = await App.RegisterAdminAsync();
 

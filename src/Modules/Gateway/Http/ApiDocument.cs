@@ -14,7 +14,7 @@ namespace Modular.Gateway.Http;
 /// The OpenAPI document at <c>/api/docs/openapi.json</c>, part of the product: a title and description, the Bearer
 /// scheme on every route that needs a token (so the UI at <c>/api/docs</c> can send one), an operation id, summary and
 /// description per route (<see cref="Documented"/>), the problem+json errors, and an example of every request body.
-/// tests/Modular.Tests/Scenarios/HealthAndDocsScenarios.cs generates a C# client from it and keeps a snapshot of it.
+/// tests/Modular.Tests/Scenarios/ApiDocumentScenarios.cs generates a C# client from it and keeps a snapshot of it.
 /// </summary>
 internal static class ApiDocument
 {

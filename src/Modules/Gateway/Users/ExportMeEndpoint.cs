@@ -11,7 +11,7 @@ namespace Modular.Gateway.Users;
 
 /// <summary>Everything the service holds about the caller, in one document (GDPR art. 15 and 20).</summary>
 public sealed record AccountExport(DateTimeOffset ExportedAt, User User, IReadOnlyList<SessionView> Sessions,
-    IReadOnlyList<SecurityEvent> SecurityEvents, IReadOnlyList<EmailSentView> Emails);
+    IReadOnlyList<SecurityEvent> SecurityEvents, IReadOnlyList<EmailSent> Emails);
 
 /// <summary>
 /// <c>GET /api/v1/users/me/export</c>: the account from Users, the sessions from the token store, the security trail
@@ -36,6 +36,7 @@ internal static class ExportMeEndpoint
         var emails = await bus.InvokeAsync<EmailsSent>(new ListEmailsSent(user.Id), ct);
 
         http.Response.Headers.ContentDisposition = "attachment; filename=\"modular-account.json\"";
-        return TypedResults.Ok(new AccountExport(clock.GetUtcNow(), User.From(user), await SessionView.ListAsync(store, caller), trail, emails.Items));
+        return TypedResults.Ok(new AccountExport(clock.GetUtcNow(), User.From(user), await SessionView.ListAsync(store, caller), trail,
+            [.. emails.Items.Select(EmailSent.From)]));
     }
 }

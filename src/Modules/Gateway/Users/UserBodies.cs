@@ -40,3 +40,10 @@ public sealed record SecurityEventPage(IReadOnlyList<SecurityEvent> Items, int P
     public static SecurityEventPage From(Messages.SecurityEventPage page) =>
         new([.. page.Items.Select(SecurityEvent.From)], page.Page, page.PageSize, page.Total);
 }
+
+/// <summary>An e-mail the service sent to the account, as its delivery log records it.</summary>
+/// <param name="MessageId">The Message-ID the SMTP server was given.</param>
+public sealed record EmailSent(string Template, DateTimeOffset SentAt, string MessageId)
+{
+    public static EmailSent From(Modular.Notifications.Contracts.EmailSentView e) => new(e.Template, e.SentAt, e.MessageId);
+}
