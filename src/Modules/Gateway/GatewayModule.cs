@@ -30,9 +30,7 @@ public static class GatewayModule
     {
         Add = (opts, settings) => opts.AddGateway(settings),
         Map = app => app.MapGateway(),
-        // Users' events update the read model in Redis, which every replica shares: a replica joining the group serves
-        // before its own consumer has been given partitions (a join into a group with members waits for a rebalance).
-        Reads = [new(UsersTopics.Events, "gateway", GatesReadiness: false)],
+        Reads = [new(UsersTopics.Events, "gateway")],
         SendsTo = [UsersTopics.Requests, NotificationsTopics.Requests],
         AwaitsReplies = true,
     };
