@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Modular.BuildingBlocks.Hosting;
 using Wolverine;
 using Wolverine.Kafka;
+using Wolverine.Kafka.Internals;
 
 namespace Modular.BuildingBlocks.Messaging;
 
@@ -109,6 +110,13 @@ public static partial class MessagingTopology
                 .UseForReplies()
                 .BufferedInMemory()
                 .ExtendConsumerConfiguration(c => c.GroupId = kafka.ReplyTopic);
+            // UseForReplies takes effect only when the endpoint is compiled, and Wolverine fixes the reply address of its
+            // senders (the transport's ReplyEndpoint: the listener marked for replies, else the first listener in the
+            // hash order of the topic names) as they start, which can be before. For about half of all replica names
+            // that was users.events: requests asked for their replies on the events topic, and each reply reached
+            // whichever gateway held that partition (504s on a just-started gateway). Marked here, the replies topic is
+            // the reply address from the start (tests/Modular.UnitTests/Hosting/ReplyAddressTests.cs).
+            opts.Transports.GetOrCreate<KafkaTransport>().Topics[kafka.ReplyTopic].IsUsedForReplies = true;
         }
 
         opts.DefaultRemoteInvocationTimeout = kafka.RequestTimeout;

@@ -38,8 +38,11 @@ public sealed class ReadinessTruthTests(SplitApp app) : Infrastructure.Scenarios
 
         await using (var restarted = await StartGatewayAsync())
         {
-            var login = await restarted.PostAsJsonAsync("/api/v1/auth/login", new { email = "first.call@example.com", password = Api.Password });
-            login.StatusCode.ShouldBe(HttpStatusCode.OK, await restarted.DescribeAsync(login));
+            // At once and together, so that they reach every user-service replica (each login lands on a random
+            // partition of users.requests), and each reply must find its way back to this process.
+            var logins = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ =>
+                restarted.PostAsJsonAsync("/api/v1/auth/login", new { email = "first.call@example.com", password = Api.Password })));
+            foreach (var login in logins) login.StatusCode.ShouldBe(HttpStatusCode.OK, await restarted.DescribeAsync(login));
         }
         await stop.CancelAsync();
         (await traffic).ShouldBeGreaterThan(0);
