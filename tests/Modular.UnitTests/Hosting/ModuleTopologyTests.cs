@@ -98,7 +98,8 @@ public sealed class ModuleTopologyTests
             .Message.ShouldContain("audit declares IRequest contracts");
 
     /// <summary>The variables given, beside the message key every process needs.</summary>
-    private static SettingsReader Settings(params (string Name, string Value)[] values) =>
+    /// <summary>Settings as a process would read them, with the message key every role needs.</summary>
+    internal static SettingsReader Settings(params (string Name, string Value)[] values) =>
         new(new ConfigurationBuilder().AddInMemoryCollection(values.Append((Name: "MESSAGE_ENCRYPTION_KEY", Value: "test-message-key-0123456789abcdef0123456"))
             .ToDictionary(v => v.Name, v => (string?)v.Value)).Build());
 }

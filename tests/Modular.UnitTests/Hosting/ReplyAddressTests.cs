@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Configuration;
-using Modular.BuildingBlocks.Configuration;
 using Modular.BuildingBlocks.Hosting;
 using Modular.BuildingBlocks.Messaging;
 using Wolverine;
@@ -31,11 +29,7 @@ public sealed class ReplyAddressTests
 
     private static KafkaTransport ConfiguredKafka(params (string Name, string Value)[] values)
     {
-        var settings = new SettingsReader(new ConfigurationBuilder().AddInMemoryCollection(values
-            .Append(("KAFKA_BROKERS", "kafka:9092"))
-            .Append(("MESSAGE_ENCRYPTION_KEY", "test-message-key-0123456789abcdef0123456"))
-            .ToDictionary(v => v.Item1, v => (string?)v.Item2)).Build());
-        var role = HostRole.Read(settings, Program.Modules, KafkaSettings.Read);
+        var role = HostRole.Read(ModuleTopologyTests.Settings([.. values, ("KAFKA_BROKERS", "kafka:9092")]), Program.Modules, KafkaSettings.Read);
         var opts = new WolverineOptions();
         opts.UseKafkaTopology(role, (KafkaSettings)role.Transport!);
         return opts.Transports.GetOrCreate<KafkaTransport>();
