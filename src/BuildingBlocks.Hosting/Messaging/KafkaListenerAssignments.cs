@@ -5,8 +5,9 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace Modular.BuildingBlocks.Messaging;
 
 /// <summary>
-/// Readiness of this process's Kafka listeners (check <c>listeners</c>, docs/adr/0017): every consumer Wolverine built
-/// has joined its consumer group and been given its share of the partitions at least once. Until then the process is
+/// Readiness of this process's Kafka listeners (check <c>listeners</c>, docs/adr/0017): every consumer it serves by
+/// (its replies topic, and each topic read with <c>TopicSubscription.GatesReadiness</c>) has joined its consumer group
+/// and been given its share of the partitions at least once; consumers are told apart by their client ids. Until then the process is
 /// up, but what is sent to it waits in Kafka: a user-service restarted after a crash waits for the group to drop the
 /// dead member (its session timeout) before it reads a single request.
 /// <para>It watches librdkafka's statistics (<c>cgrp.join_state</c>) instead of registering a rebalance handler: with a
@@ -20,29 +21,46 @@ public sealed class KafkaListenerAssignments : IHealthCheck
     public const int StatisticsIntervalMs = 250;
 
     private readonly Lock _lock = new();
-    private readonly int _listeners;
-    private int _built;
-    private readonly HashSet<int> _joined = [];
+    private readonly HashSet<string> _gating;
+    private readonly HashSet<string> _joined = [];
 
-    /// <param name="listeners">The consumers this process will build (one per topic it reads), so that the check is
-    /// not healthy before Wolverine has built them.</param>
-    public KafkaListenerAssignments(int listeners) => _listeners = listeners;
+    /// <param name="gating">The client ids (<see cref="ClientIdOf"/>) of the consumers this process will build that must
+    /// have joined before it is ready, so that the check is not healthy before Wolverine has built them. Consumers of
+    /// other topics are not waited for (<c>TopicSubscription.GatesReadiness</c>).</param>
+    public KafkaListenerAssignments(IEnumerable<string> gating) => _gating = [.. gating];
+
+    /// <summary>The client id of the consumer that reads <paramref name="topic"/> (one consumer per topic in a process): it
+    /// names the consumer in its statistics, and to the broker.</summary>
+    public static string ClientIdOf(string topic) => "modular." + topic;
 
     /// <summary>Follows a consumer about to be built (Wolverine's <c>ConfigureConsumerBuilders</c>).</summary>
     public void Follow(ConsumerBuilder<string, byte[]> builder)
     {
-        int consumer;
-        lock (_lock) consumer = ++_built;
-        // Called from the consumer's own poll every StatisticsIntervalMs; parsed only until the consumer has joined.
+        var settled = false;
+        // Called from the consumer's own poll every StatisticsIntervalMs; parsed only until the consumer has joined, or
+        // once for a consumer the check does not wait for.
         builder.SetStatisticsHandler((_, statistics) =>
         {
-            lock (_lock)
-            {
-                if (_joined.Contains(consumer)) return;
-            }
-            if (!HasJoined(statistics)) return;
-            lock (_lock) _joined.Add(consumer);
+            if (settled) return;
+            var (client, joined) = Read(statistics);
+            // _gating never changes after construction: read without the lock.
+            if (client is null || !_gating.Contains(client)) settled = true;
+            else if (joined) settled = Joined(client);
         });
+    }
+
+    /// <summary>Counts the consumer <paramref name="client"/> as joined; false when the check does not wait for it.</summary>
+    public bool Joined(string client)
+    {
+        lock (_lock) return _gating.Contains(client) && (_joined.Add(client) || true);
+    }
+
+    /// <summary>The consumer's client id and whether it has joined (<see cref="HasJoined"/>).</summary>
+    public static (string? Client, bool Joined) Read(string statistics)
+    {
+        using var json = JsonDocument.Parse(statistics);
+        var client = json.RootElement.TryGetProperty("client_id", out var id) ? id.GetString() : null;
+        return (client, HasJoined(json.RootElement));
     }
 
     /// <summary>
@@ -53,16 +71,19 @@ public sealed class KafkaListenerAssignments : IHealthCheck
     public static bool HasJoined(string statistics)
     {
         using var json = JsonDocument.Parse(statistics);
-        return json.RootElement.TryGetProperty("cgrp", out var group)
+        return HasJoined(json.RootElement);
+    }
+
+    private static bool HasJoined(JsonElement statistics) =>
+        statistics.TryGetProperty("cgrp", out var group)
                && group.TryGetProperty("state", out var state) && state.GetString() == "up"
                && group.TryGetProperty("join_state", out var join) && join.GetString() == "steady";
-    }
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct)
     {
         lock (_lock)
         {
-            var expected = Math.Max(_listeners, _built);
+            var expected = _gating.Count;
             var waiting = expected - _joined.Count;
             return Task.FromResult(waiting <= 0
                 ? HealthCheckResult.Healthy($"{_joined.Count} consumers assigned their partitions")

@@ -30,7 +30,7 @@ public static partial class MessagingTopology
     public static void UseKafkaTopology(this WolverineOptions opts, HostRole role, KafkaSettings kafka)
     {
         // The readiness check "listeners" (ModularHost): every listener's consumer has joined its group.
-        var assignments = new KafkaListenerAssignments(TopicsRead(role, kafka).Count);
+        var assignments = new KafkaListenerAssignments(TopicsGatingReadiness(role, kafka).Select(KafkaListenerAssignments.ClientIdOf));
         opts.Services.AddSingleton(assignments);
         opts.UseKafka(kafka.Brokers)
             .ConfigureClient(kafka.Apply)
@@ -98,7 +98,11 @@ public static partial class MessagingTopology
         // log, committed with the handler, is the dedupe key, and Kafka's committed offset is the redelivery, ADR 19).
         foreach (var read in role.Modules.SelectMany(m => m.Reads))
         {
-            var listener = opts.ListenToKafkaTopic(read.Topic).ExtendConsumerConfiguration(c => c.GroupId = read.Group);
+            var listener = opts.ListenToKafkaTopic(read.Topic).ExtendConsumerConfiguration(c =>
+            {
+                c.GroupId = read.Group;
+                c.ClientId = KafkaListenerAssignments.ClientIdOf(read.Topic);
+            });
             if (read.Inline) listener.ProcessInline();
         }
 
@@ -109,7 +113,11 @@ public static partial class MessagingTopology
             opts.ListenToKafkaTopic(kafka.ReplyTopic)
                 .UseForReplies()
                 .BufferedInMemory()
-                .ExtendConsumerConfiguration(c => c.GroupId = kafka.ReplyTopic);
+                .ExtendConsumerConfiguration(c =>
+                {
+                    c.GroupId = kafka.ReplyTopic;
+                    c.ClientId = KafkaListenerAssignments.ClientIdOf(kafka.ReplyTopic);
+                });
             // UseForReplies takes effect only when the endpoint is compiled, and Wolverine fixes the reply address of its
             // senders (the transport's ReplyEndpoint: the listener marked for replies, else the first listener in the
             // hash order of the topic names) as they start, which can be before. For about half of all replica names
@@ -138,6 +146,14 @@ public static partial class MessagingTopology
     public static IReadOnlyList<string> TopicsRead(HostRole role, KafkaSettings kafka) =>
     [
         .. role.Modules.SelectMany(m => m.Reads).Select(read => read.Topic),
+        .. role.AwaitsReplies ? [kafka.ReplyTopic] : Array.Empty<string>(),
+    ];
+
+    /// <summary>The topics whose consumers must have joined their groups before this process is ready (check <c>listeners</c>):
+    /// its replies topic, and every topic its modules read but those they declare serving without (<see cref="TopicSubscription.GatesReadiness"/>).</summary>
+    public static IReadOnlyList<string> TopicsGatingReadiness(HostRole role, KafkaSettings kafka) =>
+    [
+        .. role.Modules.SelectMany(m => m.Reads).Where(read => read.GatesReadiness).Select(read => read.Topic),
         .. role.AwaitsReplies ? [kafka.ReplyTopic] : Array.Empty<string>(),
     ];
 

@@ -51,7 +51,11 @@ public sealed record ModuleDefinition(string Name, string ServiceName)
 /// A topic a module reads, with the consumer group its service reads it in, and whether the listener handles each
 /// message before reading the next (<paramref name="Inline"/>) instead of storing it in the durable inbox first.
 /// </summary>
-public sealed record TopicSubscription(string Topic, string Group, bool Inline = false);
+/// <param name="GatesReadiness">Whether the process is ready only once this listener's consumer has joined its group
+/// (the readiness check <c>listeners</c>, docs/adr/0017): true where what the topic brings is work only this
+/// process's share of the group would do. False where the process serves without it and the group's other members
+/// read meanwhile (the gateway's users.events: they feed the read model every gateway shares in Redis).</param>
+public sealed record TopicSubscription(string Topic, string Group, bool Inline = false, bool GatesReadiness = true);
 
 /// <summary>How a process reaches the modules it does not run: Kafka (<c>KafkaSettings</c>, in BuildingBlocks.Hosting,
 /// which only the host references, so that no module pulls in a transport).</summary>

@@ -30,7 +30,9 @@ public static class GatewayModule
     {
         Add = (opts, settings) => opts.AddGateway(settings),
         Map = app => app.MapGateway(),
-        Reads = [new(UsersTopics.Events, "gateway")],
+        // Users' events update the read model in Redis, which every replica shares: a replica joining the group serves
+        // before its own consumer has been given partitions (a join into a group with members waits for a rebalance).
+        Reads = [new(UsersTopics.Events, "gateway", GatesReadiness: false)],
         SendsTo = [UsersTopics.Requests, NotificationsTopics.Requests],
         AwaitsReplies = true,
     };

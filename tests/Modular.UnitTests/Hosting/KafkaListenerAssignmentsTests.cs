@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Modular.BuildingBlocks.Messaging;
 
 namespace Modular.UnitTests.Hosting;
@@ -30,5 +31,25 @@ public sealed class KafkaListenerAssignmentsTests
     public void statistics_without_a_group_say_not_joined()
     {
         KafkaListenerAssignments.HasJoined("""{"name":"rdkafka#producer-1","type":"producer"}""").ShouldBeFalse();
+    }
+
+    [Fact]
+    public void statistics_name_the_consumer_by_its_client_id()
+    {
+        var statistics = """{"name":"modular.users.requests#consumer-2","client_id":"modular.users.requests","type":"consumer","cgrp":{"state":"up","join_state":"steady"}}""";
+        KafkaListenerAssignments.Read(statistics).ShouldBe((KafkaListenerAssignments.ClientIdOf("users.requests"), true));
+    }
+
+    [Fact]
+    public async Task a_process_is_ready_once_the_consumers_it_serves_by_have_joined_whatever_the_others_do()
+    {
+        var replies = KafkaListenerAssignments.ClientIdOf("gateway.replies.gateway-2");
+        var assignments = new KafkaListenerAssignments([replies]);
+
+        (await assignments.CheckHealthAsync(new(), CancellationToken.None)).Status.ShouldBe(HealthStatus.Unhealthy);
+        assignments.Joined(KafkaListenerAssignments.ClientIdOf("users.events")).ShouldBeFalse();
+        (await assignments.CheckHealthAsync(new(), CancellationToken.None)).Status.ShouldBe(HealthStatus.Unhealthy);
+        assignments.Joined(replies).ShouldBeTrue();
+        (await assignments.CheckHealthAsync(new(), CancellationToken.None)).Status.ShouldBe(HealthStatus.Healthy);
     }
 }

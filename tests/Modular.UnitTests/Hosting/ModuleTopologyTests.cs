@@ -82,6 +82,20 @@ public sealed class ModuleTopologyTests
     }
 
     [Theory]
+    [InlineData("gateway", "gateway.replies.gateway-2")]
+    [InlineData("users", UsersTopics.Requests)]
+    [InlineData("notifications", $"{UsersTopics.Events},{NotificationsTopics.Requests}")]
+    public void a_process_is_ready_once_the_consumers_of_its_own_work_have_joined_a_gateway_not_waiting_for_users_events(
+        string modules, string topics)
+    {
+        var settings = Settings(("MODULES", modules), ("KAFKA_BROKERS", "kafka:9092"), ("GATEWAY_REPLICA", "gateway-2"));
+        var role = HostRole.Read(settings, Program.Modules, KafkaSettings.Read);
+        var kafka = KafkaSettings.Read(settings, "kafka:9092", role.AwaitsReplies);
+
+        MessagingTopology.TopicsGatingReadiness(role, kafka).ShouldBe(topics.Split(','));
+    }
+
+    [Theory]
     [InlineData("users,gateway", "gateway+user-service")]
     [InlineData("notifications", "notification-service")]
     public void modules_run_in_the_catalogs_order_whatever_the_order_of_the_list(string modules, string serviceName) =>
