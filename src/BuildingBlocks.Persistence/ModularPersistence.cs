@@ -47,6 +47,11 @@ public static class ModularPersistence
         // 20 s is four missed writes (docs/adr/0021).
         opts.Durability.HealthCheckPollingTime = TimeSpan.FromSeconds(5);
         opts.Durability.StaleNodeTimeout = TimeSpan.FromSeconds(20);
+        // A live node's outbox row whose send went through but whose delete did not (PostgreSQL restarting at that
+        // moment: Wolverine's sending agent gives up the delete after four tries) stays owned by that node until it
+        // restarts, and is sent again only then. Rows older than this are handed to any node's recovery instead, which
+        // sends them again at once; receivers drop the repeat (inboxes, the delivery log, versions: docs/adr/0021).
+        opts.Durability.OutboxStaleTime = OutboxStaleTime;
 
         // Marten creates a document's table on its first use in a process (AutoCreate above). Two replicas that use a
         // new document type at once race: one's CREATE INDEX fails with "already exists" (seen in CI: two user-services,
@@ -69,6 +74,9 @@ public static class ModularPersistence
     }
 
     /// <summary>The settings of the Marten store, whichever modules use it.</summary>
+    /// <summary>How old a row of a live node's outbox may get before any node's recovery sends it (docs/adr/0021).</summary>
+    public static readonly TimeSpan OutboxStaleTime = TimeSpan.FromSeconds(30);
+
     public static void ConfigureStore(StoreOptions marten, string connectionString)
     {
         marten.Connection(connectionString);

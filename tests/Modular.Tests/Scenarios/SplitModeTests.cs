@@ -1,9 +1,11 @@
 using Alba;
 using Confluent.Kafka;
 using Modular.BuildingBlocks.Messaging;
+using Modular.BuildingBlocks.Persistence;
 using Modular.Gateway.Tokens;
 using Modular.Tests.Infrastructure;
 using Modular.Users.Contracts;
+using Npgsql;
 
 namespace Modular.Tests.Scenarios;
 
@@ -173,5 +175,75 @@ public sealed class SplitModeTests(SplitApp app) : Infrastructure.Scenarios(app)
         emails.Sum(e => App.Mail.To(e).Count - 1).ShouldBeLessThanOrEqualTo(1);
         // ... and a repeated copy carries the first one's Message-ID, so mail clients show the e-mail once.
         foreach (var email in emails) App.Mail.To(email).Select(m => m.Headers["Message-ID"]).Distinct().Count().ShouldBe(1, email);
+    }
+
+    [Fact]
+    public async Task an_event_a_live_user_service_sent_but_could_not_delete_from_its_outbox_is_sent_again_and_mailed_once()
+    {
+        var outbox = $"{ModularPersistence.MessageStorageSchema("user-service")}.wolverine_outgoing_envelopes";
+        await using var db = await TestDatabase.OpenAsync(App.DatabaseUrl);
+        // PostgreSQL restarting between a send and the delete of its outbox row (the fault suite's case): the event went
+        // out, its row stays, owned by a user-service that lives on and never looks at it again. A trigger keeps the row
+        // of the next UserRegistered from its delete, and says which row it kept.
+        await ExecuteAsync(db, $"""
+            create table if not exists public.test_kept_outbox_rows (id uuid primary key);
+            truncate public.test_kept_outbox_rows;
+            create or replace function public.test_keep_sent_welcome() returns trigger language plpgsql as $body$
+            begin
+              if old.message_type like '%UserRegistered' then
+                insert into public.test_kept_outbox_rows values (old.id) on conflict do nothing;
+                return null;
+              end if;
+              return old;
+            end $body$;
+            create trigger test_keep_sent_welcome before delete on {outbox} for each row execute function public.test_keep_sent_welcome();
+            """);
+        Guid kept;
+        string email;
+        try
+        {
+            email = (await App.RegisterAsync($"kept.in.outbox.{Guid.NewGuid():N}@example.com")).User.Email;
+            kept = await Eventually.ReadAsync(async () =>
+            {
+                await using var query = new NpgsqlCommand("select id from public.test_kept_outbox_rows limit 1", db);
+                return await query.ExecuteScalarAsync() is Guid id ? id : Guid.Empty;
+            }, id => id != Guid.Empty, TimeSpan.FromSeconds(30));
+            kept.ShouldNotBe(Guid.Empty, "the user-service never deleted the outbox row of its UserRegistered");
+        }
+        finally
+        {
+            await ExecuteAsync(db, $"drop trigger test_keep_sent_welcome on {outbox}; drop table public.test_kept_outbox_rows;");
+        }
+        // The row as the fault suite left it, owned by a live node, and older than the outbox's stale time (docs/adr/0021)
+        // without this test waiting for that.
+        await using (var owner = new NpgsqlCommand($"select owner_id from {outbox} where id = @id", db))
+        {
+            owner.Parameters.AddWithValue("id", kept);
+            ((int)(await owner.ExecuteScalarAsync())!).ShouldNotBe(0, "the kept row is owned by the user-service that sent it");
+        }
+        await using (var age = new NpgsqlCommand($"update {outbox} set \"timestamp\" = now() - interval '1 hour' where id = @id", db))
+        {
+            age.Parameters.AddWithValue("id", kept);
+            (await age.ExecuteNonQueryAsync()).ShouldBe(1);
+        }
+
+        // A recovery pass of either user-service sends the row again and deletes it: the outbox drains without a restart.
+        var left = await Eventually.ReadAsync(async () =>
+        {
+            await using var count = new NpgsqlCommand($"select count(*) from {outbox} where id = @id", db);
+            count.Parameters.AddWithValue("id", kept);
+            return (long)(await count.ExecuteScalarAsync())!;
+        }, n => n == 0, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(250));
+        left.ShouldBe(0, "the row a live user-service kept was never sent again");
+        // The repeat reached the notification-service, which dropped it by its delivery log: one welcome e-mail.
+        await TopicBacklog.WaitUntilConsumedAsync(TestEnvironment.KafkaBrokers, "notification-service", UsersTopics.Events,
+            nudge: () => App.RegisterAsync($"after.kept.{Guid.NewGuid():N}@example.com"));
+        App.Mail.To(email).Count.ShouldBe(1);
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection db, string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, db);
+        await command.ExecuteNonQueryAsync();
     }
 }
