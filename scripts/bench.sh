@@ -183,19 +183,23 @@ register_user() { # port email
   grep -o '"accessToken":"[^"]*"' <<<"$body" | cut -d'"' -f4
 }
 
-# One wrk row: a warm-up run (JIT, pools), then the measured one, which appends its JSON line to $RESULTS.
+# wrk for BENCH_WARMUP, measuring nothing: the JIT with its profile, the pools.
+warm_up() { # topology row mode ports connections [VAR=value...]
+  local topology=$1 row=$2 mode=$3 ports=$4 connections=$5
+  shift 5
+  env BENCH_MODE="$mode" BENCH_PORTS="$ports" BENCH_TOPOLOGY="$topology" "$@" BENCH_ROW="$row (warm-up)" BENCH_PHASE=warmup \
+    wrk -t2 -c"$connections" -d"$WARMUP" --timeout 30s -s "$WRK_SCRIPT" "http://127.0.0.1:${ports%%,*}$(wrk_path "$mode")" >>"$LOG_DIR/wrk.log"
+}
+# The URL path wrk asks for (tools/Bench/wrk.lua sets its own for login and register).
+wrk_path() { case $1 in get) echo "$BENCH_PATH" ;; me) echo /api/v1/auth/me ;; *) echo / ;; esac; }
+
+# One wrk row: a warm-up run, then the measured one, which appends its JSON line to $RESULTS.
 run_wrk() { # topology row mode ports connections [VAR=value...]
   local topology=$1 row=$2 mode=$3 ports=$4 connections=$5
   shift 5
-  local first=${ports%%,*}
-  local -a common=(env BENCH_MODE="$mode" BENCH_PORTS="$ports" BENCH_TOPOLOGY="$topology" "$@")
-  local path=/
-  [ "$mode" = get ] && path=$BENCH_PATH
-  [ "$mode" = me ] && path=/api/v1/auth/me
-  "${common[@]}" BENCH_ROW="$row (warm-up)" BENCH_PHASE=warmup wrk -t2 -c"$connections" -d"$WARMUP" --timeout 30s -s "$WRK_SCRIPT" \
-    "http://127.0.0.1:$first$path" >>"$LOG_DIR/wrk.log"
-  "${common[@]}" BENCH_ROW="$row" BENCH_PHASE=measure BENCH_OUT="$RESULTS" wrk -t2 -c"$connections" -d"$DURATION" --timeout 30s --latency \
-    -s "$WRK_SCRIPT" "http://127.0.0.1:$first$path" >>"$LOG_DIR/wrk.log"
+  warm_up "$topology" "$row" "$mode" "$ports" "$connections" "$@"
+  env BENCH_MODE="$mode" BENCH_PORTS="$ports" BENCH_TOPOLOGY="$topology" "$@" BENCH_ROW="$row" BENCH_PHASE=measure BENCH_OUT="$RESULTS" \
+    wrk -t2 -c"$connections" -d"$DURATION" --timeout 30s --latency -s "$WRK_SCRIPT" "http://127.0.0.1:${ports%%,*}$(wrk_path "$mode")" >>"$LOG_DIR/wrk.log"
 }
 
 start_sink() {
@@ -291,12 +295,11 @@ http_pass() { # topology
   baselines "$topology"
   BENCH_PATH=/health run_wrk "$topology" health get "$ports" 64
   run_wrk "$topology" me me "$ports" 64 BENCH_TOKEN="$BENCH_TOKEN"
-  # The hash rate right before and after the rows it divides (the faster counts): on this machine it moves by a
-  # fifth, sometimes by a third, from minute to minute.
-  bench hash-rate --seconds 8 --topology "$topology" >>"$RESULTS"
-  # A handful of connections keeps every core hashing; 64 would only queue behind the hasher.
-  run_wrk "$topology" login login "$ports" 8 BENCH_EMAIL="$email"
-  bench hash-rate --seconds 8 --topology "$topology" >>"$RESULTS"
+  # Login against the hash rate in alternated rounds (tools/Bench/LoginRate.cs): on this machine the hash rate moves
+  # by a fifth, sometimes by a third, from minute to minute. 8 clients keep every core hashing; 64 would only queue
+  # behind the hasher. The warm-up first: the JIT, as for every row.
+  warm_up "$topology" login login "$ports" 8 BENCH_EMAIL="$email"
+  bench login-rate --gateway "$urls" --email "$email" --topology "$topology" --clients 8 >>"$RESULTS"
 
   # The latency tool is the SMTP server of the processes while it runs.
   stop_pid "$SINK_PID" 5

@@ -7,29 +7,42 @@ namespace Modular.Bench;
 /// The most logins per second this machine can do: password verifies of the Users module's own hasher
 /// (<see cref="Passwords"/>, whatever its parameters are today), one thread per core, nothing else.
 /// </summary>
-internal static class HashRate
+internal sealed class HashRate
 {
+    private const string Password = "bench password 1";
+
+    // One instance, as the module registers it (a singleton shared by concurrent handlers).
+    private readonly Passwords _passwords = new();
+    private readonly User _user = new() { Id = Guid.CreateVersion7(), Email = "hash.rate@bench.test", Name = "Hash Rate" };
+    private readonly int _threads;
+
+    public HashRate(int threads)
+    {
+        _threads = threads;
+        _user.PasswordHash = _passwords.Hash(_user, Password);
+        if (!_passwords.Verify(_user, Password, out _)) throw new InvalidOperationException("the hasher rejects its own hash");
+    }
+
     public static int Run(Options options)
     {
-        var seconds = options.Int("seconds", 5);
-        var threads = options.Int("threads", Environment.ProcessorCount);
+        var rate = new HashRate(options.Int("threads", Environment.ProcessorCount));
+        Json.WriteLine(rate.Measure(TimeSpan.FromSeconds(options.Int("seconds", 5)), options.Optional("topology") ?? "baseline"));
+        return 0;
+    }
 
-        // One instance, as the module registers it (a singleton shared by concurrent handlers).
-        var passwords = new Passwords();
-        var user = new User { Id = Guid.CreateVersion7(), Email = "hash.rate@bench.test", Name = "Hash Rate" };
-        const string password = "bench password 1";
-        user.PasswordHash = passwords.Hash(user, password);
-        if (!passwords.Verify(user, password, out _)) throw new InvalidOperationException("the hasher rejects its own hash");
-
-        var counts = new long[threads];
-        var deadline = Stopwatch.GetTimestamp() + (long)(seconds * (double)Stopwatch.Frequency);
+    /// <summary>Verifies on every thread for <paramref name="duration"/>; each thread finishes the verify it is in, and
+    /// the time counts until the last one has.</summary>
+    public Measurement Measure(TimeSpan duration, string topology)
+    {
+        var counts = new long[_threads];
+        var deadline = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
         var clock = Stopwatch.StartNew();
-        var workers = Enumerable.Range(0, threads).Select(i => new Thread(() =>
+        var workers = Enumerable.Range(0, _threads).Select(i => new Thread(() =>
         {
             long n = 0;
             while (Stopwatch.GetTimestamp() < deadline)
             {
-                passwords.Verify(user, password, out _);
+                _passwords.Verify(_user, Password, out _);
                 n++;
             }
             counts[i] = n;
@@ -38,16 +51,15 @@ internal static class HashRate
         foreach (var worker in workers) worker.Join();
         var elapsed = clock.Elapsed.TotalSeconds;
 
-        Json.WriteLine(new Measurement
+        return new Measurement
         {
             Kind = "hash",
-            Topology = options.Optional("topology") ?? "baseline",
+            Topology = topology,
             Row = "hash",
             VerifiesPerS = counts.Sum() / elapsed,
             Requests = counts.Sum(),
-            Threads = threads,
+            Threads = _threads,
             Seconds = elapsed,
-        });
-        return 0;
+        };
     }
 }

@@ -23,6 +23,9 @@ internal sealed record Measurement
     public double? VerifiesPerS { get; init; }
     public int? Threads { get; init; }
 
+    // hash, login: the place in the alternation of `login-rate`
+    public int? Round { get; init; }
+
     // mail, burst
     public int? Count { get; init; }
     public int? Received { get; init; }

@@ -8,6 +8,8 @@ internal static class Program
         usage: Modular.Bench <command> [options]
           serve --port N                                bare Kestrel GET /json: the machine's HTTP limit
           hash-rate [--seconds S] [--threads N]         verifies/s of Modular.Users.Passwords on every core
+          login-rate --gateway URL[,URL] --email E --topology T [--rounds 4] [--seconds 6] [--clients 8]
+                                                        login rounds alternated with hash-rate rounds
           mail-latency --gateway URL[,URL] --smtp-port P [--count 50] [--topology T]
                                                         sequential registers; register response -> welcome e-mail
           smtp-sink --port P [--count-file F]           an SMTP server that accepts and drops every e-mail
@@ -31,6 +33,7 @@ internal static class Program
             {
                 "serve" => await Serve.RunAsync(options),
                 "hash-rate" => HashRate.Run(options),
+                "login-rate" => await LoginRate.RunAsync(options),
                 "mail-latency" => await MailLatency.RunAsync(options),
                 "smtp-sink" => await SmtpSink.RunAsync(options),
                 "burst" => await Burst.RunAsync(options),
