@@ -73,10 +73,10 @@ public static class ModularPersistence
         return opts;
     }
 
-    /// <summary>The settings of the Marten store, whichever modules use it.</summary>
     /// <summary>How old a row of a live node's outbox may get before any node's recovery sends it (docs/adr/0021).</summary>
     public static readonly TimeSpan OutboxStaleTime = TimeSpan.FromSeconds(30);
 
+    /// <summary>The settings of the Marten store, whichever modules use it.</summary>
     public static void ConfigureStore(StoreOptions marten, string connectionString)
     {
         marten.Connection(connectionString);
