@@ -15,9 +15,10 @@ public sealed class Passwords
 
     /// <summary>
     /// What an unknown account's password is checked against: a hash in the current format and with
-    /// <see cref="Iterations"/> iterations (a unit test holds it to them) of a random password nobody kept. A constant,
-    /// because hashing one when the module starts put a whole hash (~0.1 s of CPU) into every cold start. That it is
-    /// public changes nothing: no account has it, and <see cref="Verify"/> refuses a missing account whatever it returns.
+    /// <see cref="Iterations"/> iterations (a unit test holds it to them) of a random password nobody kept
+    /// (docs/adr/0028). A constant, because hashing one when the module starts put a whole hash (~0.1 s of CPU) into
+    /// every cold start. That it is public changes nothing: no account has it, and <see cref="Verify"/> refuses a
+    /// missing account whatever it returns.
     /// </summary>
     public const string DecoyHash = "AQAAAAIAAzRQAAAAEJ2Y3pCQPDzbrq2WRfYdTsnsToIMrcyxWdD4PtZaqEyC/NBx4oFVLFu+1YkH0P0Vgg==";
 
