@@ -75,9 +75,9 @@ public static class ModularPersistence
     }
 
     /// <summary>
-    /// Opens one connection to the database on a pool thread while the main thread goes on building the host, and
-    /// leaves it in the pool. A process's first connection pays for initialising TLS (OpenSSL: ~0.25 s of a cold
-    /// start on the critical path, traced; the second handshake took 3.5 ms), and the readiness check was that first
+    /// Opens one connection to the database on a pool thread while the main thread goes on building the host. A
+    /// process's first connection pays for initialising TLS once for the process (OpenSSL: ~0.25 s of a cold start on
+    /// the critical path, traced; the second handshake took 3.5 ms), and the readiness check was that first
     /// connection, after the host's build. Failures are ignored: the readiness check and DependencyGate report them.
     /// </summary>
     private static void WarmUpConnection(string connectionString) => _ = Task.Run(async () =>
